@@ -1,0 +1,231 @@
+// Chooses the TensorFlow.js backend the engine trains on. The native bindings are much faster but
+// are never dependencies of this extension (they are large, platform specific and need a matching
+// libtensorflow), so they are looked up at run time in places the user controls. wasm and cpu are
+// bundled and always available as fallbacks.
+// A named, used import: a bare one is dropped by esbuild, because the package's sideEffects list
+// does not include its Node entry point, and then no 'cpu' backend is ever registered.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { registerWasmGradKernels } from './wasmGradKernels';
+
+export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+
+export interface BackendAttempt {
+  candidate: string;
+  ok: boolean;
+  /** Why the candidate could not be used; absent when ok. */
+  reason?: string;
+}
+
+export interface BackendReport {
+  /** tf.getBackend() once selection is done, e.g. 'tensorflow', 'wasm' or 'cpu'. */
+  name: string;
+  choice: string;
+  attempts: BackendAttempt[];
+}
+
+type Candidate = Exclude<BackendChoice, 'auto'>;
+
+const AUTO_ORDER: readonly Candidate[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+const NATIVE_PACKAGES: Readonly<Record<'tfjs-node-gpu' | 'tfjs-node', string>> = {
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
+};
+
+/** The backend name both native packages register. */
+const NATIVE_BACKEND = 'tensorflow';
+
+const WASM_BINARY = /^tfjs-backend-wasm.*\.wasm$/;
+
+// A require created at run time: esbuild cannot follow it, so the native packages stay out of the
+// bundle even if someone removes them from the build's external list.
+const runtimeRequire = createRequire(__filename);
+
+/** A candidate that cannot be used, with a reason meant for the user. */
+class Unavailable extends Error {}
+
+/**
+ * Switches TensorFlow.js to the chosen backend. 'auto' takes the first of tfjs-node-gpu, tfjs-node,
+ * wasm and cpu that works and records why each earlier one did not; an explicit choice that does not
+ * work throws.
+ *
+ * @param nativeBackendPath where to look for the native packages first: a folder holding a
+ *   node_modules folder, or the package folder itself. process.cwd() and the engine's own
+ *   node_modules are searched after it.
+ */
+export async function selectBackend(
+  choice: BackendChoice,
+  nativeBackendPath?: string,
+): Promise<BackendReport> {
+  const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
+  const attempts: BackendAttempt[] = [];
+  for (const candidate of candidates) {
+    try {
+      await activate(candidate, nativeBackendPath);
+      attempts.push({ candidate, ok: true });
+      return { name: tf.getBackend(), choice, attempts };
+    } catch (err) {
+      const reason = err instanceof Unavailable ? err.message : `failed: ${describe(err)}`;
+      attempts.push({ candidate, ok: false, reason });
+    }
+  }
+  const reasons = attempts.map((a) => `${a.candidate}: ${a.reason ?? 'unknown'}`).join('; ');
+  if (choice === 'auto') {
+    throw new Error(`No TensorFlow.js backend could be started (${reasons})`);
+  }
+  throw new Error(`Backend '${choice}' is unavailable: ${attempts[0]?.reason ?? 'unknown reason'}`);
+}
+
+async function activate(candidate: Candidate, nativeBackendPath: string | undefined): Promise<void> {
+  switch (candidate) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node':
+      return activateNative(NATIVE_PACKAGES[candidate], nativeBackendPath);
+    case 'wasm':
+      return activateWasm();
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) {
+        throw new Unavailable(`the cpu backend (tfjs-backend-cpu ${version_cpu}) failed to initialise`);
+      }
+      return;
+  }
+}
+
+async function activateNative(packageName: string, nativeBackendPath: string | undefined): Promise<void> {
+  const entry = resolveNative(packageName, nativeBackendPath);
+  try {
+    runtimeRequire(entry);
+  } catch (err) {
+    throw new Unavailable(`failed to load ${entry}: ${describe(err)}`);
+  }
+  if (tf.findBackendFactory(NATIVE_BACKEND) === null) {
+    throw new Unavailable(
+      `${packageName} loaded but registered no '${NATIVE_BACKEND}' backend; ` +
+        `it may be built for a different @tensorflow/tfjs-core than ${tf.version_core}`,
+    );
+  }
+  if (!(await tf.setBackend(NATIVE_BACKEND))) {
+    throw new Unavailable(`${packageName} loaded but its '${NATIVE_BACKEND}' backend failed to initialise`);
+  }
+}
+
+/** The entry file of a native package, or an Unavailable error listing where it was looked for. */
+function resolveNative(packageName: string, nativeBackendPath: string | undefined): string {
+  const searched: string[] = [];
+  if (nativeBackendPath !== undefined && nativeBackendPath !== '') {
+    const dir = path.resolve(nativeBackendPath);
+    searched.push(dir);
+    if (isPackageFolder(dir, packageName)) {
+      return runtimeRequire.resolve(dir);
+    }
+    const found = tryResolveFrom(dir, packageName);
+    if (found !== undefined) {
+      return found;
+    }
+  }
+  const cwd = process.cwd();
+  if (!searched.includes(cwd)) {
+    searched.push(cwd);
+    const fromCwd = tryResolveFrom(cwd, packageName);
+    if (fromCwd !== undefined) {
+      return fromCwd;
+    }
+  }
+  searched.push('the default module search path');
+  try {
+    return runtimeRequire.resolve(packageName);
+  } catch (err) {
+    if (!isModuleNotFound(err)) {
+      throw new Unavailable(`could not resolve ${packageName}: ${firstLine(err)}`);
+    }
+  }
+  throw new Unavailable(`${packageName} is not installed (looked in ${searched.join(', ')})`);
+}
+
+function isPackageFolder(dir: string, packageName: string): boolean {
+  const manifest = path.join(dir, 'package.json');
+  if (!existsSync(manifest)) {
+    return false;
+  }
+  try {
+    const parsed: unknown = runtimeRequire(manifest);
+    return typeof parsed === 'object' && parsed !== null && 'name' in parsed && parsed.name === packageName;
+  } catch {
+    return false;
+  }
+}
+
+function tryResolveFrom(dir: string, packageName: string): string | undefined {
+  try {
+    // createRequire wants a file path; the file need not exist, only its folder matters.
+    return createRequire(path.join(dir, 'noop.js')).resolve(packageName);
+  } catch (err) {
+    if (isModuleNotFound(err)) {
+      return undefined;
+    }
+    throw new Unavailable(`could not resolve ${packageName} from ${dir}: ${firstLine(err)}`);
+  }
+}
+
+async function activateWasm(): Promise<void> {
+  const dir = wasmBinaryDir();
+  try {
+    // The backend appends the binary's name to this prefix, so it needs the trailing separator.
+    setWasmPaths(dir + path.sep);
+  } catch (err) {
+    throw new Unavailable(`could not point the wasm backend at ${dir}: ${describe(err)}`);
+  }
+  if (!(await tf.setBackend('wasm'))) {
+    throw new Unavailable(`the wasm backend failed to initialise from ${dir}`);
+  }
+  registerWasmGradKernels();
+}
+
+/**
+ * The bundled engine runs from dist/, where the build copies the .wasm binaries. Run from source (as
+ * the tests do under tsx) they are only in the package's own dist folder.
+ */
+function wasmBinaryDir(): string {
+  if (hasWasmBinaries(__dirname)) {
+    return __dirname;
+  }
+  let packageDir: string;
+  try {
+    packageDir = path.dirname(runtimeRequire.resolve('@tensorflow/tfjs-backend-wasm'));
+  } catch (err) {
+    throw new Unavailable(
+      `no tfjs-backend-wasm*.wasm next to the engine (${__dirname}) and ` +
+        `@tensorflow/tfjs-backend-wasm could not be resolved: ${firstLine(err)}`,
+    );
+  }
+  if (!hasWasmBinaries(packageDir)) {
+    throw new Unavailable(`no tfjs-backend-wasm*.wasm in ${__dirname} or ${packageDir}`);
+  }
+  return packageDir;
+}
+
+function hasWasmBinaries(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((file) => WASM_BINARY.test(file));
+  } catch {
+    return false;
+  }
+}
+
+function isModuleNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'MODULE_NOT_FOUND';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Node appends a multi-line "Require stack" to resolution errors; the first line says it all. */
+function firstLine(err: unknown): string {
+  return describe(err).split('\n', 1)[0];
+}

@@ -1,0 +1,450 @@
+// Gradient kernels that tfjs-backend-wasm 4.22 does not ship. Without them any Conv2D or
+// DepthwiseConv2D layer throws as soon as its weights are differentiated on 'wasm', and so does
+// anything differentiated through tf.gather (its gradient is UnsortedSegmentSum).
+//
+// Each kernel is rewritten as a composition of kernels the wasm backend does have, so the heavy
+// lifting still runs in XNNPACK: a filter gradient is itself a convolution (the stride of the forward
+// pass becomes a dilation, the batch becomes the contracted channel axis) and an input gradient is a
+// convolution of the zero-stuffed output gradient with the spatially flipped filter.
+//
+// Unlike tfjs-backend-cpu, whose depthwise backprop loops ignore dilations (while still using them
+// for padding and output size), these kernels compute the true gradient for dilations > 1.
+// Imported for its side effect too: the wasm kernels must be registered before this module checks
+// which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
+import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import type {
+  Conv2DBackpropFilterAttrs,
+  Conv2DBackpropInputAttrs,
+  DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInputAttrs,
+  KernelBackend,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+  UnsortedSegmentSumAttrs,
+} from '@tensorflow/tfjs-core';
+
+const BACKEND = 'wasm';
+
+type Shape4 = [number, number, number, number];
+
+/** Runs other wasm kernels on behalf of one composite kernel and frees everything it made. */
+class KernelScope {
+  private readonly made: TensorInfo[] = [];
+
+  constructor(private readonly backend: KernelBackend) {}
+
+  run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
+    const config = tf.getKernel(kernelName, BACKEND);
+    if (config === undefined) {
+      throw new Error(`tfjs-backend-wasm ${version_wasm} has no '${kernelName}' kernel to build on`);
+    }
+    const out = config.kernelFunc({ inputs, backend: this.backend, attrs });
+    const info = Array.isArray(out) ? out[0] : out;
+    this.made.push(info);
+    return info;
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', { x }, { shape });
+  }
+
+  /**
+   * Transpose after merging the axes that stay next to each other. The wasm Transpose kernel has
+   * fast paths only up to rank 4 and falls back to a per-element index computation above that,
+   * which made a rank-5 transpose alone cost ten times the convolution it fed.
+   */
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    const groups: number[][] = [];
+    for (const axis of perm) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[last.length - 1] + 1 === axis) {
+        last.push(axis);
+      } else {
+        groups.push([axis]);
+      }
+    }
+    const outShape = perm.map((axis) => x.shape[axis]);
+    if (groups.length === 1) {
+      return this.reshape(x, outShape);
+    }
+    const inputOrder = [...groups].sort((a, b) => a[0] - b[0]);
+    const mergedShape = inputOrder.map((g) => g.reduce((size, axis) => size * x.shape[axis], 1));
+    const mergedPerm = groups.map((g) => inputOrder.indexOf(g));
+    const moved = this.run('Transpose', { x: this.reshape(x, mergedShape) }, { perm: mergedPerm });
+    return this.reshape(moved, outShape);
+  }
+
+  zeros(shape: number[]): TensorInfo {
+    return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
+  }
+
+  /**
+   * The rows [startH, startH + lenH) and columns [startW, startW + lenW) of an NHWC tensor, reading
+   * zeros outside it. One helper covers 'same', explicit and rounding-mode padding as well as the
+   * trailing rows a strided 'valid' convolution never reads, so XNNPACK only ever sees 'valid'.
+   */
+  window(x: TensorInfo, startH: number, lenH: number, startW: number, lenW: number): TensorInfo {
+    const [n, h, w, c] = x.shape;
+    const h0 = clamp(startH, 0, h);
+    const h1 = clamp(startH + lenH, 0, h);
+    const w0 = clamp(startW, 0, w);
+    const w1 = clamp(startW + lenW, 0, w);
+    if (h1 <= h0 || w1 <= w0) {
+      return this.zeros([n, lenH, lenW, c]);
+    }
+    let out = x;
+    if (h0 > 0 || h1 < h || w0 > 0 || w1 < w) {
+      out = this.run('Slice', { x: out }, { begin: [0, h0, w0, 0], size: [n, h1 - h0, w1 - w0, c] });
+    }
+    const before = [h0 - startH, w0 - startW];
+    const after = [startH + lenH - h1, startW + lenW - w1];
+    if (before[0] > 0 || before[1] > 0 || after[0] > 0 || after[1] > 0) {
+      const paddings = [
+        [0, 0],
+        [before[0], after[0]],
+        [before[1], after[1]],
+        [0, 0],
+      ];
+      out = this.run('PadV2', { x: out }, { paddings, constantValue: 0 });
+    }
+    return out;
+  }
+
+  /** Inserts (stride - 1) zeros after every row and column of an NHWC tensor. */
+  stuff(x: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
+    if (strideHeight === 1 && strideWidth === 1) {
+      return x;
+    }
+    const [n, h, w, c] = x.shape;
+    const paddings = [
+      [0, 0],
+      [0, 0],
+      [0, strideHeight - 1],
+      [0, 0],
+      [0, strideWidth - 1],
+      [0, 0],
+    ];
+    const spread = this.run(
+      'PadV2',
+      { x: this.reshape(x, [n, h, 1, w, 1, c]) },
+      { paddings, constantValue: 0 },
+    );
+    return this.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
+  }
+
+  /** Frees every intermediate except `result`, whose data the caller hands to the engine. */
+  finish(result: TensorInfo): TensorInfo {
+    for (const info of this.made) {
+      if (info !== result) {
+        this.backend.disposeData(info.dataId);
+      }
+    }
+    return result;
+  }
+
+  /** Frees every intermediate after a failure, so a thrown error does not leak wasm memory. */
+  abandon(): void {
+    for (const info of this.made) {
+      this.backend.disposeData(info.dataId);
+    }
+  }
+}
+
+function need(inputs: NamedTensorInfoMap, name: string, kernelName: string): TensorInfo {
+  const info = inputs[name];
+  if (info === undefined) {
+    throw new Error(`${kernelName}: missing input '${name}'`);
+  }
+  return info;
+}
+
+/**
+ * The cpu kernels trust dy's shape; a wrong one there reads garbage, but here it would size XNNPACK
+ * buffers wrongly and write outside them, corrupting the whole wasm heap.
+ */
+function checkDy(dy: TensorInfo, expected: number[], kernelName: string): void {
+  if (dy.shape.length !== expected.length || dy.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(
+      `${kernelName}: dy has shape [${dy.shape}] but the convolution's output is [${expected}]`,
+    );
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+function composite(
+  body: (scope: KernelScope, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo,
+) {
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+    const scope = new KernelScope(backend as KernelBackend);
+    try {
+      return scope.finish(body(scope, inputs, attrs ?? {}));
+    } catch (err) {
+      scope.abandon();
+      throw err;
+    }
+  };
+  return kernelFunc;
+}
+
+/**
+ * dW[i,j,ci,co] = sum_{b,y,x} xPad[b, y*sH + i, x*sW + j, ci] * dy[b,y,x,co]: a 'valid' Conv2D whose
+ * batch is ci, whose channels are b, whose filter is dy and whose dilation is the forward stride.
+ */
+const conv2DBackpropFilter = composite((scope, inputs, rawAttrs) => {
+  const attrs = rawAttrs as unknown as Conv2DBackpropFilterAttrs;
+  const x = need(inputs, 'x', tf.Conv2DBackpropFilter);
+  const dy = need(inputs, 'dy', tf.Conv2DBackpropFilter);
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
+  // Dilations are fixed at 1, as tfjs-backend-cpu does: the op has no dilations attribute.
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    dataFormat,
+  );
+  checkDy(dy, info.outShape, tf.Conv2DBackpropFilter);
+  const channelsFirst = info.dataFormat === 'channelsFirst';
+  const xNhwc = channelsFirst ? scope.transpose(x, [0, 2, 3, 1]) : x;
+  const dyNhwc = channelsFirst ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
+  const { outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+
+  const xWin = scope.window(
+    xNhwc,
+    -info.padInfo.top,
+    (outHeight - 1) * strideHeight + filterHeight,
+    -info.padInfo.left,
+    (outWidth - 1) * strideWidth + filterWidth,
+  );
+  const xT = scope.transpose(xWin, [3, 1, 2, 0]);
+  const dyT = scope.transpose(dyNhwc, [1, 2, 0, 3]);
+  const dwT = scope.run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [strideHeight, strideWidth] },
+  );
+  return scope.transpose(dwT, [1, 2, 0, 3]);
+});
+
+/**
+ * dx is the 'valid' correlation of the zero-stuffed dy with the spatially flipped filter whose
+ * in/out channel axes are swapped. tfjs-backend-wasm has this kernel, but as a scalar loop nest
+ * roughly ten times slower than its XNNPACK forward Conv2D, which made it the bulk of a training step.
+ */
+const conv2DBackpropInput = composite((scope, inputs, rawAttrs) => {
+  const attrs = rawAttrs as unknown as Conv2DBackpropInputAttrs;
+  const dy = need(inputs, 'dy', tf.Conv2DBackpropInput);
+  const filter = need(inputs, 'filter', tf.Conv2DBackpropInput);
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(attrs.dataFormat ?? 'NHWC');
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as Shape4,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    dataFormat,
+  );
+  checkDy(dy, info.outShape, tf.Conv2DBackpropInput);
+  const channelsFirst = info.dataFormat === 'channelsFirst';
+  const dyNhwc = channelsFirst ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
+  const { inHeight, inWidth, filterHeight, filterWidth } = info;
+
+  const stuffed = scope.stuff(dyNhwc, info.strideHeight, info.strideWidth);
+  const dyWin = scope.window(
+    stuffed,
+    info.padInfo.top - (filterHeight - 1),
+    inHeight + filterHeight - 1,
+    info.padInfo.left - (filterWidth - 1),
+    inWidth + filterWidth - 1,
+  );
+  const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const backwardFilter = scope.transpose(flipped, [0, 1, 3, 2]);
+  const dx = scope.run(
+    'Conv2D',
+    { x: dyWin, filter: backwardFilter },
+    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] },
+  );
+  return channelsFirst ? scope.transpose(dx, [0, 3, 1, 2]) : dx;
+});
+
+/**
+ * dW[i,j,c,m] = sum_{b,y,x} xPad[b, y*sH + i*dH, x*sW + j*dW, c] * dy[b,y,x,c*M+m]. Folding the
+ * batch into the channels turns this into one depthwise convolution of a single image: input
+ * channel c*N+b, filter dy (channel multiplier M), stride = forward dilation, dilation = forward
+ * stride. Summing its output over b gives the gradient.
+ */
+const depthwiseConv2dNativeBackpropFilter = composite((scope, inputs, rawAttrs) => {
+  const attrs = rawAttrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+  const x = need(inputs, 'x', tf.DepthwiseConv2dNativeBackpropFilter);
+  const dy = need(inputs, 'dy', tf.DepthwiseConv2dNativeBackpropFilter);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  checkDy(dy, info.outShape, tf.DepthwiseConv2dNativeBackpropFilter);
+  const { batchSize, inChannels, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { filterHeight, filterWidth, dilationHeight, dilationWidth } = info;
+  const mult = info.outChannels / inChannels;
+
+  const winH = (outHeight - 1) * strideHeight + info.effectiveFilterHeight;
+  const winW = (outWidth - 1) * strideWidth + info.effectiveFilterWidth;
+  const xWin = scope.window(x, -info.padInfo.top, winH, -info.padInfo.left, winW);
+  const xFolded = scope.reshape(scope.transpose(xWin, [1, 2, 3, 0]), [1, winH, winW, inChannels * batchSize]);
+
+  const dy5 = scope.reshape(dy, [batchSize, outHeight, outWidth, inChannels, mult]);
+  const dyFilter = scope.reshape(scope.transpose(dy5, [1, 2, 3, 0, 4]), [
+    outHeight,
+    outWidth,
+    inChannels * batchSize,
+    mult,
+  ]);
+  const perImage = scope.run(
+    'DepthwiseConv2dNative',
+    { x: xFolded, filter: dyFilter },
+    {
+      strides: [dilationHeight, dilationWidth],
+      pad: 'valid',
+      dilations: [strideHeight, strideWidth],
+    },
+  );
+  const split = scope.reshape(perImage, [filterHeight, filterWidth, inChannels, batchSize, mult]);
+  const dw = batchSize === 1 ? split : scope.run('Sum', { x: split }, { axis: [3], keepDims: false });
+  return scope.reshape(dw, [filterHeight, filterWidth, inChannels, mult]);
+});
+
+/**
+ * dx is the 'valid' depthwise correlation, with the forward dilation, of dy stuffed with
+ * (stride - 1) zeros between samples and the spatially flipped filter. Each of the C*M output
+ * channels is handled as its own depthwise channel and the M that feed one input channel are summed.
+ */
+const depthwiseConv2dNativeBackpropInput = composite((scope, inputs, rawAttrs) => {
+  const attrs = rawAttrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+  const dy = need(inputs, 'dy', tf.DepthwiseConv2dNativeBackpropInput);
+  const filter = need(inputs, 'filter', tf.DepthwiseConv2dNativeBackpropInput);
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as Shape4,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  checkDy(dy, info.outShape, tf.DepthwiseConv2dNativeBackpropInput);
+  const { batchSize, inChannels, inHeight, inWidth, outChannels } = info;
+  const { strideHeight, strideWidth, filterHeight, filterWidth, dilationHeight, dilationWidth } = info;
+  const mult = outChannels / inChannels;
+
+  const stuffed = scope.stuff(dy, strideHeight, strideWidth);
+  const effH = info.effectiveFilterHeight;
+  const effW = info.effectiveFilterWidth;
+  const dyWin = scope.window(
+    stuffed,
+    info.padInfo.top - (effH - 1),
+    inHeight + effH - 1,
+    info.padInfo.left - (effW - 1),
+    inWidth + effW - 1,
+  );
+  const flipped = scope.run('Reverse', { x: filter }, { dims: [0, 1] });
+  const perChannelFilter = scope.reshape(flipped, [filterHeight, filterWidth, outChannels, 1]);
+  const perChannel = scope.run(
+    'DepthwiseConv2dNative',
+    { x: dyWin, filter: perChannelFilter },
+    { strides: [1, 1], pad: 'valid', dilations: [dilationHeight, dilationWidth] },
+  );
+  if (mult === 1) {
+    return perChannel;
+  }
+  const split = scope.reshape(perChannel, [batchSize, inHeight, inWidth, inChannels, mult]);
+  return scope.run('Sum', { x: split }, { axis: [4], keepDims: false });
+});
+
+/**
+ * The gradient of tf.gather. With ids of shape [K, ...J] and x of shape [K, ...J, ...R], the cpu
+ * kernel sums over the first axis only: out[s, j, r] = sum_k [ids[k, j] = s] * x[k, j, r]. For each
+ * j that is oneHot(ids[:, j])^T @ x[:, j, :], one batched matmul. Ids outside [0, numSegments) get an
+ * all-zero one-hot row and so drop out, as they do on cpu.
+ */
+const unsortedSegmentSum = composite((scope, inputs, rawAttrs) => {
+  const { numSegments } = rawAttrs as unknown as UnsortedSegmentSumAttrs;
+  const x = need(inputs, 'x', tf.UnsortedSegmentSum);
+  const segmentIds = need(inputs, 'segmentIds', tf.UnsortedSegmentSum);
+  const count = segmentIds.shape[0] ?? 1;
+  const inner = tf.util.sizeFromShape(segmentIds.shape.slice(1));
+  const rowSize = tf.util.sizeFromShape(x.shape.slice(segmentIds.shape.length));
+  // The cpu kernel multiplies by a float32 mask, so its result is float32 whatever x's dtype.
+  const xf = x.dtype === 'float32' ? x : scope.run('Cast', { x }, { dtype: 'float32' });
+  const ids = scope.reshape(segmentIds, [count, inner]);
+  // The wasm OneHot kernel ignores its dtype attribute and always writes int32 bit patterns.
+  const oneHotInt = scope.run(
+    'OneHot',
+    { indices: ids },
+    { depth: numSegments, onValue: 1, offValue: 0, dtype: 'int32' },
+  );
+  const oneHot = scope.run('Cast', { x: oneHotInt }, { dtype: 'float32' });
+  // Explicit transposes rather than BatchMatMul's transpose flags: it only takes its XNNPACK path
+  // for a single batch with neither operand transposed, and otherwise runs a scalar loop nest.
+  const selector = scope.transpose(oneHot, [1, 2, 0]);
+  const rows = scope.transpose(scope.reshape(xf, [count, inner, rowSize]), [1, 0, 2]);
+  const summed = scope.run('BatchMatMul', { a: selector, b: rows }, { transposeA: false, transposeB: false });
+  return scope.reshape(scope.transpose(summed, [1, 0, 2]), [numSegments, ...x.shape.slice(1)]);
+});
+
+/** Kernels tfjs-backend-wasm lacks. */
+const MISSING_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
+  [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
+  [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropFilter],
+  [tf.DepthwiseConv2dNativeBackpropInput, depthwiseConv2dNativeBackpropInput],
+  [tf.UnsortedSegmentSum, unsortedSegmentSum],
+];
+
+/** Kernels tfjs-backend-wasm has, but too slowly for training. */
+const FASTER_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
+  [tf.Conv2DBackpropInput, conv2DBackpropInput],
+];
+
+/** Names of the kernels registerWasmGradKernels adds to the wasm backend. */
+export const WASM_ADDED_KERNEL_NAMES: readonly string[] = MISSING_KERNELS.map(([name]) => name);
+
+/** Names of the wasm kernels registerWasmGradKernels replaces with faster compositions. */
+export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = FASTER_KERNELS.map(([name]) => name);
+
+/**
+ * Registers the missing gradient kernels for the 'wasm' backend and replaces the slow ones. Safe to
+ * call repeatedly. A missing kernel that has meanwhile been registered by someone else (a future
+ * tfjs-backend-wasm, say) is left alone.
+ */
+export function registerWasmGradKernels(): void {
+  for (const [kernelName, kernelFunc] of MISSING_KERNELS) {
+    if (tf.getKernel(kernelName, BACKEND) === undefined) {
+      tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
+    }
+  }
+  for (const [kernelName, kernelFunc] of FASTER_KERNELS) {
+    const current = tf.getKernel(kernelName, BACKEND);
+    if (current?.kernelFunc === kernelFunc) {
+      continue;
+    }
+    if (current !== undefined) {
+      // Unregistering first avoids registerKernel's "already registered" warning.
+      tf.unregisterKernel(kernelName, BACKEND);
+    }
+    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
+  }
+}

@@ -1,0 +1,142 @@
+// `sparsity-lab`: the engine in a terminal. `search` runs a whole ticket search with a progress bar and
+// per-layer tables, exports the ticket and prints where it is; Ctrl-C stops cleanly and says how to
+// resume. Errors print one line naming the file and field, and the exit code is non-zero.
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { selectBackend } from '../backend/selectBackend';
+import { PRESETS, PRESET_NAMES } from '../config/presets';
+import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
+import type { EngineMessage } from '../protocol/engineProtocol';
+import { describeError } from '../session/errorReport';
+import { openSession } from '../session/openSession';
+import { ENGINE_VERSION } from '../version';
+import { ProgressView } from './progressView';
+import { addSearchFlags, flagsToConfig } from './searchFlags';
+
+const pct = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`);
+
+interface SearchOptions extends Record<string, unknown> {
+  config?: string;
+  preset?: string;
+  resume?: string;
+  out?: string;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+async function search(options: SearchOptions, command: Command): Promise<number> {
+  const workDir = process.cwd();
+  let raw: Record<string, unknown> = {};
+  let source = 'flags';
+  if (options.preset) {
+    const preset = PRESETS[options.preset];
+    if (!preset)
+      throw new ConfigError(
+        '--preset',
+        '',
+        `unknown preset "${options.preset}"; known: ${PRESET_NAMES.join(', ')}`,
+      );
+    raw = { ...preset };
+    source = `preset ${options.preset}`;
+  }
+  if (options.config) {
+    const file = path.resolve(workDir, options.config);
+    raw = { ...raw, ...readConfigFile(file) };
+    source = file;
+  }
+  const flags = flagsToConfig(options, command);
+  raw = { ...raw, ...flags };
+  if (Object.keys(flags).length && source !== 'flags') source = `${source} (with command-line flags)`;
+
+  const view = new ProgressView();
+  const emit = (m: EngineMessage) => {
+    if (options.json) process.stdout.write(`${JSON.stringify(m)}\n`);
+    else view.handle(m);
+  };
+  const opened = await openSession({
+    config: raw,
+    configSource: source,
+    workDir,
+    resumeRunId: options.resume,
+    chooseBackend: async (config) => {
+      const report = await selectBackend(config.backend, config.nativeBackendPath);
+      const skipped = report.attempts
+        .filter((a) => !a.ok)
+        .map((a) => `${a.candidate} (${a.reason ?? 'failed'})`);
+      view.print(`backend: ${report.name}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`);
+      return report;
+    },
+    emit,
+    log: (m) => view.print(m),
+  });
+  const { session } = opened;
+  view.print(`run ${session.runId} (${path.relative(workDir, session.runDir)})`);
+
+  let interrupted = 0;
+  const onSignal = () => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130);
+    view.print('stopping after the current step (Ctrl-C again to quit at once)...');
+    session.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const outcome = await session.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (outcome === 'stopped') {
+    view.stop();
+    process.stderr.write(`stopped. Resume with: sparsity-lab search --resume ${session.runId}\n`);
+    return 130;
+  }
+  const exported = await session.exportTicket({ dir: options.out, overwrite: options.overwrite ?? false });
+  view.stop();
+  const r = session.finalResults;
+  const rel = path.relative(workDir, exported.dir) || '.';
+  const lines = [
+    '',
+    `ticket: ${rel}`,
+    `  kept weights:     ${pct(await session.keptFractionNow())} of the masked weights`,
+    `  ticket test acc:  ${pct(r.ticketTest)} (at the rewind point, before retraining: ${pct(r.ticketTestAtRewind)})`,
+    `  dense test acc:   ${r.denseTest === null ? 'not trained (add --dense-baseline)' : pct(r.denseTest)}`,
+    '',
+  ];
+  if (options.json) process.stderr.write(lines.join('\n'));
+  else process.stdout.write(lines.join('\n'));
+  return 0;
+}
+
+function main(): void {
+  const program = new Command();
+  program
+    .name('sparsity-lab')
+    .description('Find lottery tickets with Continuous Sparsification.')
+    .version(ENGINE_VERSION);
+  const searchCommand = program
+    .command('search')
+    .description('run a ticket search and export the ticket')
+    .option('--config <file>', 'a sparsity.json config file')
+    .option('--preset <name>', `start from a preset (${PRESET_NAMES.join(', ')})`)
+    .option('--resume <run-id>', 'continue a run from its last snapshot')
+    .option('--out <dir>', 'ticket folder (default: <ticketsDir>/<run-id>)')
+    .option('--overwrite', 'replace an existing ticket folder')
+    .option('--json', 'print every engine event as a JSON line on stdout');
+  addSearchFlags(searchCommand);
+  searchCommand.action(async (options: SearchOptions, command: Command) => {
+    process.exitCode = await search(options, command);
+  });
+  program
+    .command('schema')
+    .description('print the JSON Schema of sparsity.json')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    });
+
+  program.parseAsync(process.argv).catch((e: unknown) => {
+    const info = describeError(e);
+    process.stderr.write(`sparsity-lab: ${info.code} error: ${info.message}\n`);
+    process.exitCode = info.code === 'internal' ? 70 : 1;
+  });
+}
+
+main();

@@ -1,0 +1,109 @@
+// Turns whatever the user wrote (a sparsity.json, CLI flags, an IPC start message) into a complete,
+// checked SearchConfig, or a ConfigError that names the file, the field and what was expected.
+import { readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { SearchConfigSchema, type SearchConfig } from './configSchema';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${file}: ${field ? `${field}: ` : ''}${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const checker = TypeCompiler.Compile(SearchConfigSchema);
+const KNOWN_KEYS = Object.keys(SearchConfigSchema.properties);
+
+/** Reads a JSON config file; a missing file or bad JSON is a ConfigError naming it. */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, '', `cannot read the config file (${(e as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, '', `not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(file, '', 'expected a JSON object at the top level');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** JSON pointer "/data/format" -> "data.format", the way users write field names. */
+function fieldName(pointer: string): string {
+  return pointer.replace(/^\//, '').replace(/\//g, '.');
+}
+
+/**
+ * Fills defaults and validates. `source` names where the values came from (a file path, or "flags").
+ * Unknown keys are errors, so a typo never silently falls back to a default.
+ */
+export function resolveConfig(raw: Record<string, unknown>, source: string): SearchConfig {
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.includes(key)) {
+      throw new ConfigError(
+        source,
+        key,
+        `unknown setting; expected one of: ${KNOWN_KEYS.filter((k) => k !== '$schema').join(', ')}`,
+      );
+    }
+  }
+  const withDefaults: unknown = Value.Default(SearchConfigSchema, {
+    data: { format: 'mnist-bundled' },
+    ...structuredClone(raw),
+  });
+  if (!checker.Check(withDefaults)) {
+    // The deepest error is the most specific one for unions such as `data`.
+    const errors = [...checker.Errors(withDefaults)];
+    const best = errors.sort((a, b) => b.path.length - a.path.length)[0];
+    const got = JSON.stringify(best.value);
+    throw new ConfigError(
+      source,
+      fieldName(best.path),
+      `${best.message} (got ${got === undefined ? 'nothing' : got})`,
+    );
+  }
+  const config = withDefaults as SearchConfig;
+  checkConsistency(config, source);
+  return config;
+}
+
+/** Rules a schema cannot express. */
+function checkConsistency(c: SearchConfig, source: string): void {
+  if (c.rewindIteration === undefined && c.rewindEpoch >= c.epochsPerRound) {
+    throw new ConfigError(
+      source,
+      'rewindEpoch',
+      `must be less than epochsPerRound (${c.epochsPerRound}), got ${c.rewindEpoch}`,
+    );
+  }
+  for (const e of c.lrDropEpochs ?? []) {
+    if (e >= c.epochsPerRound) {
+      throw new ConfigError(
+        source,
+        'lrDropEpochs',
+        `epoch ${e} is not inside a round of ${c.epochsPerRound} epochs`,
+      );
+    }
+  }
+  if (c.includeLayers?.length && c.excludeLayers?.length) {
+    const both = c.includeLayers.filter((n) => c.excludeLayers?.includes(n));
+    if (both.length)
+      throw new ConfigError(source, 'excludeLayers', `layers both included and excluded: ${both.join(', ')}`);
+  }
+}
+
+/** The JSON Schema for sparsity.json files (contributed to VS Code through jsonValidation). */
+export function configJsonSchema(): object {
+  return JSON.parse(JSON.stringify(SearchConfigSchema)) as object;
+}

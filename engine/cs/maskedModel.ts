@@ -1,0 +1,147 @@
+// Continuous Sparsification on an unmodified TensorFlow.js Layers model.
+//
+// Layers read their kernels through `LayerVariable.read()`. Replacing that method on the chosen kernels
+// with one that returns `W * mask(s)` puts the mask inside every forward pass, so gradients reach both
+// W and the mask logits s, and any Layers model (the zoo's or the user's) gets CS without rewriting it.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { MaskableLayer } from '../models/maskableLayers';
+
+/** How masked kernels compute their effective weight. */
+export type MaskMode =
+  | { kind: 'soft'; temperature: number } // search: W * sigmoid(T*s) / sigmoid(s0)
+  | { kind: 'hard' } // ticket: W * 1[s > 0] / sigmoid(s0)
+  | { kind: 'dense' }; // dense baseline: W
+
+export interface MaskedKernel {
+  layerName: string;
+  kind: MaskableLayer['kind'];
+  shape: number[];
+  size: number;
+  /** The kernel's own variable (trained by the weight optimiser). */
+  weight: tf.Variable;
+  /** Mask logits s, same shape as the kernel (trained by the mask optimiser). */
+  logits: tf.Variable;
+}
+
+/** A non-mask variable of the model: kernels, biases, batch-norm parameters and statistics. */
+export interface ModelVariable {
+  name: string;
+  variable: tf.Variable;
+  trainable: boolean;
+}
+
+export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** The reference divides every mask by sigmoid(s0), so that a fresh mask (s = s0) multiplies W by 1. */
+export function maskScale(maskInit: number): number {
+  return 1 / sigmoid(maskInit);
+}
+
+/** LayerVariable keeps its tf.Variable in a protected field; CS must train that exact variable. */
+function variableOf(layerVariable: tfl.LayerVariable): tf.Variable {
+  return (layerVariable as unknown as { val: tf.Variable }).val;
+}
+
+export class MaskedModel {
+  readonly masked: MaskedKernel[];
+  readonly variables: ModelVariable[];
+  readonly scale: number;
+  private mode: MaskMode = { kind: 'soft', temperature: 1 };
+
+  constructor(
+    readonly model: tfl.LayersModel,
+    layers: MaskableLayer[],
+    readonly maskInit: number,
+  ) {
+    this.scale = maskScale(maskInit);
+    this.variables = model.weights.map((w) => ({
+      name: w.name,
+      variable: variableOf(w),
+      trainable: w.trainable,
+    }));
+    this.masked = layers.map((layer) => {
+      const weight = variableOf(layer.kernel);
+      const shape = weight.shape.slice();
+      const masked: MaskedKernel = {
+        layerName: layer.layerName,
+        kind: layer.kind,
+        shape,
+        size: weight.size,
+        weight,
+        // Unnamed: tf.Variable names are global, and two models may share layer names.
+        logits: tf.tidy(() => tf.variable(tf.fill(shape, maskInit), true)),
+      };
+      // Every read of this kernel (forward passes, getWeights, save) now sees the effective weight.
+      layer.kernel.read = () => this.effectiveKernel(masked);
+      return masked;
+    });
+  }
+
+  setMode(mode: MaskMode): void {
+    this.mode = mode;
+  }
+
+  getMode(): MaskMode {
+    return this.mode;
+  }
+
+  /** The mask multiplying W under the current mode, scale included. */
+  mask(kernel: MaskedKernel): tf.Tensor {
+    return tf.tidy(() => {
+      switch (this.mode.kind) {
+        case 'soft':
+          return tf.mul(tf.sigmoid(tf.mul(kernel.logits, this.mode.temperature)), this.scale);
+        case 'hard':
+          return tf.mul(tf.cast(tf.greater(kernel.logits, 0), 'float32'), this.scale);
+        case 'dense':
+          return tf.onesLike(kernel.weight);
+      }
+    });
+  }
+
+  private effectiveKernel(kernel: MaskedKernel): tf.Tensor {
+    if (this.mode.kind === 'dense') return kernel.weight;
+    return tf.tidy(() => tf.mul(kernel.weight, this.mask(kernel)));
+  }
+
+  /** lambda * sum over all masks of sigmoid(T*s)/sigmoid(s0); zero outside the search. */
+  penalty(lambda: number): tf.Scalar {
+    return tf.tidy(() => {
+      if (this.mode.kind !== 'soft' || lambda === 0 || this.masked.length === 0) return tf.scalar(0);
+      const sums = this.masked.map((k) => tf.sum(this.mask(k)));
+      return tf.mul(tf.addN(sums), lambda) as tf.Scalar;
+    });
+  }
+
+  /** Between rounds: s = min(T*s, s0). */
+  resetLogits(temperature: number): void {
+    for (const k of this.masked) {
+      tf.tidy(() => k.logits.assign(tf.minimum(tf.mul(k.logits, temperature), this.maskInit)));
+    }
+  }
+
+  /** Variables the weight optimiser trains (everything trainable but the mask logits). */
+  trainableWeights(): tf.Variable[] {
+    return this.variables.filter((v) => v.trainable).map((v) => v.variable);
+  }
+
+  maskLogits(): tf.Variable[] {
+    return this.masked.map((k) => k.logits);
+  }
+
+  /** Kept (s > 0) counts per masked layer, in layer order, computed on the backend. */
+  async keptCounts(): Promise<number[]> {
+    if (this.masked.length === 0) return [];
+    const counts = tf.tidy(() =>
+      tf.stack(this.masked.map((k) => tf.sum(tf.cast(tf.greater(k.logits, 0), 'int32')))),
+    );
+    const values = await counts.data();
+    counts.dispose();
+    return Array.from(values);
+  }
+
+  dispose(): void {
+    for (const k of this.masked) k.logits.dispose();
+  }
+}

@@ -1,0 +1,103 @@
+// One optimisation step and the evaluation pass, shared by the search, the ticket and the dense baseline.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LabeledSplit } from '../data/dataTypes';
+import type { MaskedModel } from './maskedModel';
+import type { NesterovSgd } from './nesterovSgd';
+
+export interface Batch {
+  x: tf.Tensor;
+  labels: tf.Tensor1D;
+  size: number;
+}
+
+export interface StepResult {
+  crossEntropy: number;
+  penalty: number;
+  correct: number;
+}
+
+/** Mean softmax cross-entropy of logits against integer labels (PyTorch's F.cross_entropy). */
+export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(labels, numClasses);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) as tf.Scalar;
+  });
+}
+
+function countCorrect(logits: tf.Tensor, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')));
+}
+
+function forward(mm: MaskedModel, x: tf.Tensor, training: boolean): tf.Tensor {
+  return mm.model.apply(x, { training }) as tf.Tensor;
+}
+
+/**
+ * loss = cross_entropy + penalty; the weight optimiser steps on the weights, the mask optimiser (if
+ * any: none while a ticket or the dense net trains) on the mask logits.
+ */
+export async function trainStep(
+  mm: MaskedModel,
+  batch: Batch,
+  numClasses: number,
+  lambda: number,
+  weightOpt: NesterovSgd,
+  maskOpt: NesterovSgd | null,
+  learningRate: number,
+  maskLearningRate: number,
+): Promise<StepResult> {
+  const varList = maskOpt ? [...weightOpt.params, ...maskOpt.params] : weightOpt.params;
+  const summary = tf.tidy(() => {
+    let ce: tf.Scalar | undefined;
+    let pen: tf.Scalar | undefined;
+    let correct: tf.Scalar | undefined;
+    const { grads } = tf.variableGrads(() => {
+      const logits = forward(mm, batch.x, true);
+      // gradients() runs f in its own tidy: keep what we read after it.
+      ce = tf.keep(crossEntropy(logits, batch.labels, numClasses));
+      pen = tf.keep(mm.penalty(lambda));
+      correct = tf.keep(countCorrect(logits, batch.labels));
+      return tf.add(ce, pen) as tf.Scalar;
+    }, varList);
+    weightOpt.step(
+      weightOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
+      learningRate,
+    );
+    maskOpt?.step(
+      maskOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
+      maskLearningRate,
+    );
+    const kept = [ce as tf.Scalar, pen as tf.Scalar, correct as tf.Scalar];
+    const stacked = tf.stack(kept);
+    tf.dispose(kept);
+    return stacked;
+  });
+  const [crossEntropyValue, penalty, correct] = await summary.data();
+  summary.dispose();
+  return { crossEntropy: crossEntropyValue, penalty, correct };
+}
+
+/** Accuracy in [0, 1] on a whole split, in inference mode (batch norm uses its moving statistics). */
+export async function evaluate(
+  mm: MaskedModel,
+  split: LabeledSplit,
+  inputShape: number[],
+  batchSize = 500,
+): Promise<number> {
+  if (split.count === 0) return NaN;
+  const inputSize = inputShape.reduce((a, b) => a * b, 1);
+  let correct = 0;
+  for (let start = 0; start < split.count; start += batchSize) {
+    const n = Math.min(batchSize, split.count - start);
+    const c = tf.tidy(() => {
+      const x = tf.tensor(split.x.subarray(start * inputSize, (start + n) * inputSize), [n, ...inputShape]);
+      const y = tf.tensor1d(split.y.subarray(start, start + n), 'int32');
+      return countCorrect(forward(mm, x, false), y);
+    });
+    correct += (await c.data())[0];
+    c.dispose();
+    // Let IPC messages in between evaluation batches too.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return correct / split.count;
+}

@@ -1,0 +1,85 @@
+// How commands reach a training loop that runs on the same thread: the loop calls `boundary()` between
+// steps, which yields to the event loop (so IPC messages and signals get handled), runs queued jobs
+// (exports, rewinds) while no step is in flight, and holds the loop while paused.
+import type { RewindTarget } from '../protocol/engineProtocol';
+
+export type BoundaryOutcome =
+  { kind: 'continue' } | { kind: 'stop' } | { kind: 'jump'; target: RewindTarget };
+
+type Job = () => Promise<void>;
+
+export class RunControl {
+  private paused = false;
+  private stopping = false;
+  private jump: RewindTarget | null = null;
+  private readonly jobs: Job[] = [];
+  private wake: (() => void) | null = null;
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.signal();
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.signal();
+  }
+
+  /** The loop will leave its current position and continue from `target`. */
+  requestJump(target: RewindTarget): void {
+    this.jump = target;
+    this.signal();
+  }
+
+  /** Runs `job` at the next step boundary; resolves or rejects with the job. */
+  runBetweenSteps<T>(job: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push(() => job().then(resolve, reject));
+      this.signal();
+    });
+  }
+
+  /** Called by the loop between steps. `onPaused` runs once each time the loop comes to rest. */
+  async boundary(onPaused: () => void): Promise<BoundaryOutcome> {
+    await new Promise((resolve) => setImmediate(resolve));
+    let announced = false;
+    for (;;) {
+      while (this.jobs.length) await this.jobs.shift()?.();
+      if (this.stopping) return { kind: 'stop' };
+      if (this.jump) {
+        const target = this.jump;
+        this.jump = null;
+        return { kind: 'jump', target };
+      }
+      if (!this.paused) return { kind: 'continue' };
+      if (!announced) {
+        announced = true;
+        onPaused();
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /** Runs queued jobs when no loop is running (the search has finished or not started). */
+  async drainIdle(): Promise<void> {
+    while (this.jobs.length) await this.jobs.shift()?.();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}

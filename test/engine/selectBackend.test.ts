@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../engine/backend/selectBackend';
+
+const localRequire = createRequire(__filename);
+
+function resolvable(name: string): boolean {
+  try {
+    localRequire.resolve(name, { paths: [process.cwd()] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a stand-in for a native package: node_modules/<name>/{package.json,index.js} under root. */
+function fakePackage(root: string, name: string, indexJs: string): string {
+  const dir = path.join(root, 'node_modules', ...name.split('/'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, version: '0.0.0', main: 'index.js' }));
+  writeFileSync(path.join(dir, 'index.js'), indexJs);
+  return dir;
+}
+
+describe('selectBackend', function () {
+  this.timeout(60_000);
+  let previousBackend: string | undefined;
+  let tmp: string;
+
+  before(() => {
+    previousBackend = tf.engine().backendName as string | undefined;
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'sparsity-backend-'));
+  });
+
+  after(async () => {
+    if (tf.findBackendFactory('tensorflow') !== null) {
+      tf.removeBackend('tensorflow');
+    }
+    if (previousBackend) {
+      await tf.setBackend(previousBackend);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("'wasm' switches to wasm and adds the gradient kernels it lacks", async () => {
+    const report = await selectBackend('wasm');
+    assert.deepEqual(report, { name: 'wasm', choice: 'wasm', attempts: [{ candidate: 'wasm', ok: true }] });
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'Conv2DBackpropFilter is registered');
+    // The backend really computes: a conv gradient used to throw on wasm.
+    const g = tf.tidy(() =>
+      tf.grad((f: tf.Tensor) =>
+        tf.sum(tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')),
+      )(tf.ones([2, 2, 1, 1])),
+    );
+    assert.deepEqual(Array.from(g.dataSync()), [9, 9, 9, 9]);
+    g.dispose();
+  });
+
+  it("'cpu' switches to cpu", async () => {
+    const report = await selectBackend('cpu');
+    assert.deepEqual(report, { name: 'cpu', choice: 'cpu', attempts: [{ candidate: 'cpu', ok: true }] });
+    assert.equal(tf.getBackend(), 'cpu');
+  });
+
+  it("'auto' ends on wasm here, saying the native packages are not installed", async function () {
+    if (resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node')) {
+      this.skip();
+    }
+    const report = await selectBackend('auto');
+    assert.equal(report.name, 'wasm');
+    assert.equal(report.choice, 'auto');
+    assert.deepEqual(
+      report.attempts.map((a) => [a.candidate, a.ok]),
+      [
+        ['tfjs-node-gpu', false],
+        ['tfjs-node', false],
+        ['wasm', true],
+      ],
+    );
+    assert.match(
+      report.attempts[0].reason ?? '',
+      /^@tensorflow\/tfjs-node-gpu is not installed \(looked in /,
+    );
+    assert.match(report.attempts[1].reason ?? '', /^@tensorflow\/tfjs-node is not installed \(looked in /);
+    assert.equal(report.attempts[2].reason, undefined);
+  });
+
+  it("an explicit 'tfjs-node' that is missing throws, naming the choice and the reason", async function () {
+    if (resolvable('@tensorflow/tfjs-node')) {
+      this.skip();
+    }
+    const before = tf.getBackend();
+    await assert.rejects(selectBackend('tfjs-node'), (err: Error) => {
+      assert.match(
+        err.message,
+        /^Backend 'tfjs-node' is unavailable: @tensorflow\/tfjs-node is not installed/,
+      );
+      assert.ok(err.message.includes(process.cwd()), err.message);
+      return true;
+    });
+    assert.equal(tf.getBackend(), before, 'a failed choice leaves the backend alone');
+  });
+
+  it('looks in nativeBackendPath first and reports a package that fails to load', async () => {
+    const root = path.join(tmp, 'broken');
+    fakePackage(
+      root,
+      '@tensorflow/tfjs-node',
+      "throw new Error('libtensorflow.so.2: cannot open shared object file');\n",
+    );
+    await assert.rejects(selectBackend('tfjs-node', root), (err: Error) => {
+      assert.match(err.message, /^Backend 'tfjs-node' is unavailable: failed to load .*broken/);
+      assert.match(err.message, /libtensorflow\.so\.2: cannot open shared object file/);
+      return true;
+    });
+  });
+
+  it('accepts the package folder itself as nativeBackendPath', async () => {
+    const dir = fakePackage(path.join(tmp, 'silent'), '@tensorflow/tfjs-node-gpu', 'module.exports = {};\n');
+    await assert.rejects(selectBackend('tfjs-node-gpu', dir), (err: Error) => {
+      assert.match(
+        err.message,
+        /^Backend 'tfjs-node-gpu' is unavailable: @tensorflow\/tfjs-node-gpu loaded but/,
+      );
+      assert.match(err.message, /registered no 'tensorflow' backend/);
+      return true;
+    });
+  });
+
+  it("'auto' takes the first native package that works and records why the GPU one did not", async () => {
+    const root = path.join(tmp, 'working');
+    fakePackage(root, '@tensorflow/tfjs-node-gpu', "throw new Error('libcudart.so.11.0: not found');\n");
+    // A stand-in 'tensorflow' backend: the cpu backend registered under the native name, through the
+    // very tfjs-core module instance the engine uses.
+    const core = JSON.stringify(localRequire.resolve('@tensorflow/tfjs-core'));
+    const cpu = JSON.stringify(localRequire.resolve('@tensorflow/tfjs-backend-cpu'));
+    fakePackage(
+      root,
+      '@tensorflow/tfjs-node',
+      `const tf = require(${core});\nconst { MathBackendCPU } = require(${cpu});\n` +
+        "tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);\n",
+    );
+    const report = await selectBackend('auto', root);
+    assert.equal(report.name, 'tensorflow');
+    assert.equal(tf.getBackend(), 'tensorflow');
+    assert.deepEqual(
+      report.attempts.map((a) => [a.candidate, a.ok]),
+      [
+        ['tfjs-node-gpu', false],
+        ['tfjs-node', true],
+      ],
+    );
+    assert.match(report.attempts[0].reason ?? '', /failed to load .*libcudart\.so\.11\.0: not found/);
+  });
+});
