@@ -2,6 +2,7 @@
 // are never dependencies of this extension (they are large, platform specific and need a matching
 // libtensorflow), so they are looked up at run time in places the user controls. wasm and cpu are
 // bundled and always available as fallbacks.
+
 // A named, used import: a bare one is dropped by esbuild, because the package's sideEffects list
 // does not include its Node entry point, and then no 'cpu' backend is ever registered.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';

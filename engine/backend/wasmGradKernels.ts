@@ -9,6 +9,7 @@
 //
 // Unlike tfjs-backend-cpu, whose depthwise backprop loops ignore dilations (while still using them
 // for padding and output size), these kernels compute the true gradient for dilations > 1.
+
 // Imported for its side effect too: the wasm kernels must be registered before this module checks
 // which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';

@@ -94,6 +94,14 @@ export interface WriteFolderOptions {
   overwrite: boolean;
 }
 
+/** The destination exists and overwriting was not allowed; callers may ask the user and retry. */
+export class TargetExistsError extends Error {
+  constructor(readonly target: string) {
+    super(`${target} already exists; refusing to overwrite it (allow overwrite to replace it)`);
+    this.name = 'TargetExistsError';
+  }
+}
+
 /**
  * Build a folder atomically. `fill` writes into an empty temporary sibling folder, which is then
  * renamed to `finalDir`. With `overwrite`, an existing `finalDir` is first renamed aside and only
@@ -110,7 +118,7 @@ export async function writeFolderAtomic(
   // Checked up front so a refused export costs nothing; checked again before the rename because
   // POSIX rename silently replaces an *empty* directory and the target may appear meanwhile.
   if (!opts.overwrite && (await exists(target))) {
-    throw new Error(`Refusing to overwrite existing folder ${target}`);
+    throw new TargetExistsError(target);
   }
 
   const tmp = siblingName(target, TMP_MARK);
@@ -132,7 +140,7 @@ async function publish(tmp: string, target: string, overwrite: boolean): Promise
     await fsp.rename(tmp, target);
     return;
   }
-  if (!overwrite) throw new Error(`Refusing to overwrite existing folder ${target}`);
+  if (!overwrite) throw new TargetExistsError(target);
   const aside = siblingName(target, OLD_MARK);
   await fsp.rename(target, aside);
   try {

@@ -58,6 +58,12 @@ export const HostMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('stop'), id: Id }, { additionalProperties: false }),
 ]);
 export type HostMessage = Static<typeof HostMessageSchema>;
+/** A host message before the sender gives it an id (distributes over the union). */
+export type HostRequest = HostMessage extends infer M
+  ? M extends HostMessage
+    ? Omit<M, 'id'> & { id?: string }
+    : never
+  : never;
 
 // ---------- engine -> host ----------
 

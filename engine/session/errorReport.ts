@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/resolveConfig';
 import { DataError } from '../data/dataTypes';
 import { ModelError, ModelFileError } from '../models/modelTypes';
+import { TargetExistsError } from '../fsutil/atomicWrite';
 import type { ErrorCode } from '../protocol/engineProtocol';
 import { RunError } from '../runs/runStore';
 import { ExportError } from './exportRunTicket';
@@ -23,6 +24,7 @@ export function describeError(e: unknown): ErrorInfo {
   if (e instanceof RunError) return { code: 'run', message: e.message, file: e.file };
   if (e instanceof ModelError)
     return { code: 'model', message: e.message, ...(e.field ? { field: e.field } : {}) };
+  if (e instanceof TargetExistsError) return { code: 'state', message: e.message, file: e.target };
   if (e instanceof StateError || e instanceof ExportError) return { code: 'state', message: e.message };
   if (e instanceof Error) return { code: 'internal', message: e.stack ?? e.message };
   return { code: 'internal', message: String(e) };

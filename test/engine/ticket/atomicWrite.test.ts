@@ -87,7 +87,7 @@ describe('atomic writes', () => {
       const target = path.join(root, 'ticket');
       await assert.rejects(
         writeFolderAtomic(target, async () => fsp.mkdir(target), { overwrite: false }),
-        /Refusing to overwrite/,
+        /already exists; refusing to overwrite/,
       );
       assert.deepEqual(await fsp.readdir(root), ['ticket']);
       assert.deepEqual(await fsp.readdir(target), []);

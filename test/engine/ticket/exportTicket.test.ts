@@ -183,7 +183,7 @@ describe('exportTicket', () => {
     await exportTicket(target, first.artifacts, { overwrite: false });
     await assert.rejects(
       exportTicket(target, second.artifacts, { overwrite: false }),
-      /Refusing to overwrite/,
+      /already exists; refusing to overwrite/,
     );
     const kept = (await fsp.readFile(path.join(target, 'masks.safetensors'))).toString('base64');
     await exportTicket(target, second.artifacts, { overwrite: true });
