@@ -56,7 +56,8 @@ export class MaskedModel {
   ) {
     this.scale = maskScale(maskInit);
     this.variables = model.weights.map((w) => ({
-      name: w.name,
+      // originalName: the process-wide unique name gets suffixes (kernel_1) when models repeat layer names.
+      name: w.originalName,
       variable: variableOf(w),
       trainable: w.trainable,
     }));
