@@ -57,12 +57,14 @@ export class ZooLayers {
   }
 
   /**
-   * Conv2D with a He (Kaiming) normal kernel: N(0, 2 / fanIn), untruncated, as PyTorch's
-   * kaiming_normal_. tfjs's `heNormal` draws a *truncated* normal without rescaling, which gives a
-   * ~12% smaller standard deviation, so we compute the stddev ourselves and use `randomNormal`.
+   * Conv2D with a Glorot (Xavier) normal kernel: N(0, 2 / (fanIn + fanOut)), untruncated, as the
+   * reference CS code initialises its masked convolutions (xavier_normal_). tfjs's `glorotNormal`
+   * draws a *truncated* normal without rescaling, which gives a ~12% smaller standard deviation, so
+   * we compute the stddev ourselves and use `randomNormal`.
    */
   conv(x: SymbolicTensor, o: ConvOptions): SymbolicTensor {
     const fanIn = o.kernelSize * o.kernelSize * channelsOf(x);
+    const fanOut = o.kernelSize * o.kernelSize * o.filters;
     const layer = tfl.layers.conv2d({
       name: o.name,
       filters: o.filters,
@@ -73,7 +75,7 @@ export class ZooLayers {
       activation: o.activation ?? 'linear',
       kernelInitializer: tfl.initializers.randomNormal({
         mean: 0,
-        stddev: Math.sqrt(2 / fanIn),
+        stddev: Math.sqrt(2 / (fanIn + fanOut)),
         seed: this.nextSeed(),
       }),
       biasInitializer: 'zeros',

