@@ -36,7 +36,7 @@ export class ProgressView {
           {
             stream: out,
             format:
-              '{phase} {where} [{bar}] step {value}/{total} | ETA {eta} | loss {loss} | acc {acc} | kept {kept} | {speed} samples/s',
+              '{phase} {where} [{bar}] step {value}/{total} | ETA {etaAll} | loss {loss} | acc {acc} | kept {kept} | {speed} samples/s',
             barsize: 24,
             hideCursor: true,
             clearOnComplete: false,
@@ -79,7 +79,7 @@ export class ProgressView {
     const payload = {
       phase: PHASE_LABEL[p.phase],
       where: where(p),
-      eta: formatEta(p.etaSeconds),
+      etaAll: formatEta(p.etaSeconds),
       loss: p.crossEntropy.toFixed(4),
       acc: pct(p.trainAccuracy),
       kept: pct(p.keptFraction),
@@ -88,7 +88,7 @@ export class ProgressView {
     if (!this.multibar) {
       if (p.stepInEpoch === p.stepsPerEpoch) {
         this.out.write(
-          `${payload.phase} ${payload.where}: loss ${payload.loss}, train acc ${payload.acc}, kept ${payload.kept}, ${payload.speed} samples/s, ETA ${payload.eta}\n`,
+          `${payload.phase} ${payload.where}: loss ${payload.loss}, train acc ${payload.acc}, kept ${payload.kept}, ${payload.speed} samples/s, ETA ${payload.etaAll}\n`,
         );
       }
       return;
@@ -117,7 +117,7 @@ function layerTable(s: EngineMessageOf<'layerStats'>): string {
   const table = new Table({
     head: ['layer', 'kind', 'shape', 'kept', 'of', 'kept %', 'mean mask'],
     colAligns: ['left', 'left', 'left', 'right', 'right', 'right', 'right'],
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   });
   for (const l of s.layers) {
     table.push([

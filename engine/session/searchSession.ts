@@ -443,7 +443,8 @@ export class SearchSession {
           crossEntropy: sums.ce / sums.seen,
           penalty: sums.penalty / sums.seen,
           trainAccuracy: sums.correct / sums.seen,
-          keptFraction: kept ?? (await this.keptFractionNow()),
+          // The dense baseline trains every weight, whatever the masks say.
+          keptFraction: phase === 'dense' ? 1 : (kept ?? (await this.keptFractionNow())),
           samplesPerSecond: this.speed.seconds > 0 ? this.speed.samples / this.speed.seconds : 0,
           etaSeconds: this.etaSeconds(phase, round, epoch, b + 1),
         });
