@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { SearchConfig } from '../config/configSchema';
 import type { MaskedModel } from '../cs/maskedModel';
+import { removeStaleTempFolders } from '../fsutil/atomicWrite';
 import { exportTicket } from '../ticket/exportTicket';
 import type { NamedArray } from '../ticket/safetensors';
 import { describeMaskConvention, TICKET_FORMAT_VERSION, type TicketManifest } from '../ticket/ticketManifest';
@@ -112,9 +113,12 @@ export async function exportRunTicket(
     },
     files: {},
   };
+  const dir = path.resolve(src.workDir, request.dir ?? defaultTicketDir(src.config, src.workDir, src.runId));
+  // An export killed half-way left only a hidden temporary folder; tidy such leftovers first.
+  await removeStaleTempFolders(path.dirname(dir)).catch(() => undefined);
   try {
     return await exportTicket(
-      path.resolve(src.workDir, request.dir ?? defaultTicketDir(src.config, src.workDir, src.runId)),
+      dir,
       {
         manifest,
         rewoundModel,

@@ -19,10 +19,6 @@ export class RunControl {
     return this.paused;
   }
 
-  get isStopping(): boolean {
-    return this.stopping;
-  }
-
   pause(): void {
     this.paused = true;
   }
@@ -70,11 +66,6 @@ export class RunControl {
       }
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
-  }
-
-  /** Runs queued jobs when no loop is running (the search has finished or not started). */
-  async drainIdle(): Promise<void> {
-    while (this.jobs.length) await this.jobs.shift()?.();
   }
 
   private signal(): void {

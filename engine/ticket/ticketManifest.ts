@@ -73,11 +73,6 @@ export interface TicketManifest {
   files: Record<string, string>;
 }
 
-/** 1 / sigmoid(s0) = 1 + exp(-s0). */
-export function maskScaleFor(maskInit: number): number {
-  return 1 + Math.exp(-maskInit);
-}
-
 /** The maskConvention block for a given scale, worded for someone opening the files by hand. */
 export function describeMaskConvention(maskScale: number): MaskConvention {
   return {

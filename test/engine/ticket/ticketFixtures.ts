@@ -1,4 +1,5 @@
 // Shared fixtures: a small two-layer model, its ticket (random masks, folded model) and manifest.
+import { maskScale } from '../../../engine/cs/maskedModel';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import seedrandom from 'seedrandom';
@@ -7,7 +8,6 @@ import { SearchConfigSchema, type SearchConfig } from '../../../engine/config/co
 import type { NamedArray } from '../../../engine/ticket/safetensors';
 import {
   describeMaskConvention,
-  maskScaleFor,
   TICKET_FORMAT_VERSION,
   type TicketManifest,
 } from '../../../engine/ticket/ticketManifest';
@@ -124,7 +124,7 @@ export function manifestFor(masks: NamedArray[], config: SearchConfig): TicketMa
     model: { name: 'test-mlp', description: 'MLP 4-6-3', inputShape: [4], numClasses: 3 },
     data: { description: 'random numbers', trainCount: 10, validationCount: 2, testCount: 2 },
     hyperparameters: config,
-    maskConvention: describeMaskConvention(maskScaleFor(config.maskInit)),
+    maskConvention: describeMaskConvention(maskScale(config.maskInit)),
     layers,
     kept,
     total,
@@ -143,7 +143,7 @@ export interface TicketFixture {
 export function makeTicket(seed = 11): TicketFixture {
   const rng = seedrandom(String(seed));
   const config = fakeConfig();
-  const scale = maskScaleFor(config.maskInit);
+  const scale = maskScale(config.maskInit);
   const rawRewound = buildModel(seed);
   const rawTrained = buildModel(seed + 100);
   const masks = MASKED_LAYERS.map((name) => {
