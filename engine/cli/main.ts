@@ -44,9 +44,7 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     raw = { ...raw, ...readConfigFile(file) };
     source = file;
   }
-  const flags = flagsToConfig(options, command);
-  raw = { ...raw, ...flags };
-  if (Object.keys(flags).length && source !== 'flags') source = `${source} (with command-line flags)`;
+  raw = { ...raw, ...flagsToConfig(options, command) };
 
   const view = new ProgressView();
   const emit = (m: EngineMessage) => {

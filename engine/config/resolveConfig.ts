@@ -103,6 +103,19 @@ function checkConsistency(c: SearchConfig, source: string): void {
   }
 }
 
+/** Rules that depend on the data: run before any run folder is made, so a bad config leaves nothing. */
+export function checkConfigAgainstData(c: SearchConfig, trainCount: number, source: string): void {
+  const stepsPerEpoch = Math.ceil(trainCount / c.batchSize);
+  const roundSteps = c.epochsPerRound * stepsPerEpoch;
+  if (c.rewindIteration !== undefined && c.rewindIteration >= roundSteps) {
+    throw new ConfigError(
+      source,
+      'rewindIteration',
+      `must be less than the ${roundSteps} steps of a round (${stepsPerEpoch} per epoch), got ${c.rewindIteration}`,
+    );
+  }
+}
+
 /** The JSON Schema for sparsity.json files (contributed to VS Code through jsonValidation). */
 export function configJsonSchema(): object {
   return JSON.parse(JSON.stringify(SearchConfigSchema)) as object;

@@ -2,7 +2,7 @@
 // the run folder, and for a resume, the run's own config and last snapshot.
 import * as path from 'node:path';
 import type { SearchConfig } from '../config/configSchema';
-import { resolveConfig } from '../config/resolveConfig';
+import { checkConfigAgainstData, resolveConfig } from '../config/resolveConfig';
 import type { BackendReport, EngineMessage } from '../protocol/engineProtocol';
 import { RunStore } from '../runs/runStore';
 import { ENGINE_VERSION } from '../version';
@@ -37,10 +37,12 @@ export function runsRoot(config: SearchConfig, workDir: string): string {
 
 export async function openSession(req: OpenRequest): Promise<OpenedSession> {
   let config = resolveConfig(req.config, req.configSource);
+  let configSource = req.configSource;
   let store: RunStore | null = null;
   if (req.resumeRunId) {
     store = RunStore.open(runsRoot(config, req.workDir), req.resumeRunId);
-    config = resolveConfig(store.readConfig(), path.join(store.dir, 'config.json'));
+    configSource = path.join(store.dir, 'config.json');
+    config = resolveConfig(store.readConfig(), configSource);
   }
   const backend = await req.chooseBackend(config);
   req.log('loading data...');
@@ -48,6 +50,7 @@ export async function openSession(req: OpenRequest): Promise<OpenedSession> {
   req.log(
     `data: ${data.description}; ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
   );
+  checkConfigAgainstData(config, data.train.count, configSource);
   const model = await prepareModel(config, req.workDir, data);
   const maskedCount = model.masked.masked.reduce((a, k) => a + k.size, 0);
   req.log(

@@ -95,12 +95,6 @@ export class SearchSession {
     if (unique.size !== this.weightVars.length) throw new Error('model has two weights with the same name');
     this.searchWeightOpt = this.newWeightOptimizer();
     this.maskOpt = new NesterovSgd(this.mm.maskLogits(), { momentum: this.config.momentum, weightDecay: 0 });
-    const roundSteps = this.config.epochsPerRound * this.stepsPerEpoch;
-    if (this.config.rewindIteration !== undefined && this.config.rewindIteration >= roundSteps) {
-      throw new StateError(
-        `rewindIteration: must be less than the ${roundSteps} steps of a round (${this.stepsPerEpoch} per epoch)`,
-      );
-    }
   }
 
   get runId(): string {

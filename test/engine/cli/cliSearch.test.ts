@@ -1,7 +1,7 @@
 // The CLI as a user runs it: bad input, determinism, and resuming a run whose engine was killed.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROTOCOL_VERSION, type EngineMessage } from '../../../engine/protocol/engineProtocol';
@@ -49,6 +49,17 @@ describe('CLI: sparsity-lab search', function () {
     const r = cli(['search', '--config', file], dir);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /epochz: unknown setting; expected one of: .*epochsPerRound/);
+  });
+
+  it('checks rewindIteration against the steps of a round once the data is known', () => {
+    const dir = tempDir();
+    const file = writeConfig(dir, tinyConfig({ rewindIteration: 10_000 }));
+    const r = cli(['search', '--config', file, '--backend', 'wasm'], dir);
+    assert.equal(r.status, 1);
+    assert.ok(
+      r.stderr.includes(`${file}: rewindIteration: must be less than the 28 steps of a round`),
+      r.stderr,
+    );
   });
 
   it('names a data file that is missing', () => {
