@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { SearchConfigSchema, type SearchConfig } from './configSchema';
+import { DataConfigSchema, SearchConfigSchema, type SearchConfig } from './configSchema';
 
 export class ConfigError extends Error {
   constructor(
@@ -62,6 +62,7 @@ export function resolveConfig(raw: Record<string, unknown>, source: string): Sea
     data: { format: 'mnist-bundled' },
     ...structuredClone(raw),
   });
+  checkData((withDefaults as { data?: unknown }).data, source);
   if (!checker.Check(withDefaults)) {
     // The deepest error is the most specific one for unions such as `data`.
     const errors = [...checker.Errors(withDefaults)];
@@ -76,6 +77,49 @@ export function resolveConfig(raw: Record<string, unknown>, source: string): Sea
   const config = withDefaults as SearchConfig;
   checkConsistency(config, source);
   return config;
+}
+
+const DATA_VARIANTS = DataConfigSchema.anyOf.map((variant) => ({
+  format: variant.properties.format.const as string,
+  keys: Object.keys(variant.properties),
+  checker: TypeCompiler.Compile(variant),
+}));
+
+/**
+ * `data` is a union keyed by `format`; a generic union error ("Expected union value") would not say
+ * which field is wrong, so the variant its format names is checked on its own.
+ */
+function checkData(data: unknown, source: string): void {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new ConfigError(source, 'data', `expected an object with a "format" (got ${JSON.stringify(data)})`);
+  }
+  const format = (data as { format?: unknown }).format;
+  const variant = DATA_VARIANTS.find((v) => v.format === format);
+  const formats = DATA_VARIANTS.map((v) => v.format).join(', ');
+  if (!variant)
+    throw new ConfigError(
+      source,
+      'data.format',
+      `expected one of ${formats} (got ${JSON.stringify(format)})`,
+    );
+  for (const key of Object.keys(data)) {
+    if (!variant.keys.includes(key)) {
+      throw new ConfigError(
+        source,
+        `data.${key}`,
+        `unknown setting for format "${variant.format}"; expected one of: ${variant.keys.join(', ')}`,
+      );
+    }
+  }
+  const error = variant.checker.Errors(data).First();
+  if (error) {
+    const got = JSON.stringify(error.value);
+    throw new ConfigError(
+      source,
+      `data${fieldName(error.path) ? `.${fieldName(error.path)}` : ''}`,
+      `${error.message} (got ${got === undefined ? 'nothing' : got})`,
+    );
+  }
 }
 
 /** Rules a schema cannot express. */
