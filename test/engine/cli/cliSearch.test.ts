@@ -60,6 +60,7 @@ describe('CLI: sparsity-lab search', function () {
       r.stderr.includes(`${file}: rewindIteration: must be less than the 28 steps of a round`),
       r.stderr,
     );
+    assert.equal(existsSync(path.join(dir, '.sparsity')), false, 'a refused config leaves no run folder');
   });
 
   it('names a data file that is missing', () => {
