@@ -44,7 +44,8 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     raw = { ...raw, ...readConfigFile(file) };
     source = file;
   }
-  raw = { ...raw, ...flagsToConfig(options, command) };
+  const flags = flagsToConfig(options, command);
+  raw = { ...raw, ...flags };
 
   const view = new ProgressView();
   const emit = (m: EngineMessage) => {
@@ -66,6 +67,11 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     },
     emit,
     log: (m) => view.print(m),
+  }).catch((e: unknown) => {
+    // A bad value that came from a flag is the flag's fault, not the config file's.
+    const key = e instanceof ConfigError ? e.field.split('.')[0] : '';
+    if (e instanceof ConfigError && key in flags) throw new ConfigError('command line', e.field, e.detail);
+    throw e;
   });
   const { session } = opened;
   view.print(`run ${session.runId} (${path.relative(workDir, session.runDir)})`);

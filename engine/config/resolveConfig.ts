@@ -9,9 +9,10 @@ export class ConfigError extends Error {
   constructor(
     readonly file: string,
     readonly field: string,
-    message: string,
+    /** What is wrong, without the file and field. */
+    readonly detail: string,
   ) {
-    super(`${file}: ${field ? `${field}: ` : ''}${message}`);
+    super(`${file}: ${field ? `${field}: ` : ''}${detail}`);
     this.name = 'ConfigError';
   }
 }
