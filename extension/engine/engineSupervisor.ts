@@ -142,7 +142,12 @@ export class EngineSupervisor extends EventEmitter<Events> {
       if (message.type === 'error') {
         remember(`[${message.code} error] ${message.message}`);
         if (message.fatal) {
-          this.fatalError = new EngineRequestError(message.code, message.message, message.file, message.field);
+          this.fatalError = new EngineRequestError(
+            message.code,
+            message.message,
+            message.file,
+            message.field,
+          );
         }
       }
       this.emit('message', message);
@@ -176,7 +181,11 @@ export class EngineSupervisor extends EventEmitter<Events> {
       );
     }
     const id = this.send({ type: 'start', protocolVersion: PROTOCOL_VERSION, ...request });
-    const started = await this.reply(id, (m): m is EngineMessageOf<'started'> => m.type === 'started', 5 * 60_000);
+    const started = await this.reply(
+      id,
+      (m): m is EngineMessageOf<'started'> => m.type === 'started',
+      5 * 60_000,
+    );
     this.state = 'running';
     return { ...started, backend: ready.backend };
   }
@@ -263,7 +272,12 @@ export class EngineSupervisor extends EventEmitter<Events> {
       const onExit = (exit: EngineExit) => {
         cleanup();
         const why = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-        reject(new EngineRequestError('exited', `the engine exited (${why}): ${exit.lastLines.slice(-3).join(' | ')}`));
+        reject(
+          new EngineRequestError(
+            'exited',
+            `the engine exited (${why}): ${exit.lastLines.slice(-3).join(' | ')}`,
+          ),
+        );
       };
       const timer = setTimeout(() => {
         cleanup();

@@ -1,0 +1,128 @@
+// The extension host's entry point. Activation only wires things up: the engine (and TensorFlow) runs
+// in a child process that starts with the first search, one per workspace folder, and every process is
+// killed on deactivate.
+import * as vscode from 'vscode';
+import { createConfig } from './commands/createConfig';
+import { exportTicketCommand } from './commands/exportTicket';
+import { resumeRun, resumeRunCommand } from './commands/resumeRun';
+import { pauseCommand, resumeCommand, rewindCommand, stopCommand } from './commands/runControls';
+import { startSearchCommand } from './commands/startSearch';
+import { refreshExistingSchemaCopies } from './config/schemaCopy';
+import { DASHBOARD_VIEW_TYPE, DashboardController } from './dashboard/dashboardPanel';
+import type { ExtensionServices } from './extensionServices';
+import { showExitFault } from './faults/faultNotifications';
+import { logEngineLine } from './log/engineLog';
+import { RunManager, type ManagedRun } from './run/runManager';
+import { percent } from './run/statusText';
+import { engineSupervisorFactory } from './run/supervisorFactory';
+import { folderByKey, folderName } from './run/workspaceFolders';
+import { RunsTreeProvider } from './runs/runsTreeProvider';
+import { RunsWatcher } from './runs/runsWatcher';
+import { ContextKeys } from './status/contextKeys';
+import { SearchProgress } from './status/searchProgress';
+import { SearchStatusBar } from './status/statusBar';
+
+let manager: RunManager | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Sparsity Lab', { log: true });
+  const runManager = new RunManager(engineSupervisorFactory(context.extensionPath));
+  manager = runManager;
+  const runsView = new RunsTreeProvider(runManager);
+  const watcher = new RunsWatcher(() => runsView.refresh());
+  const services: ExtensionServices = {
+    manager: runManager,
+    log,
+    refreshRuns: () => runsView.refresh(),
+  };
+
+  const contextKeys = new ContextKeys();
+  const statusBar = new SearchStatusBar();
+  const dashboard = new DashboardController(context.extensionUri, runManager);
+  const progress = new SearchProgress(
+    runManager,
+    (run) => void stopCommand(services, vscode.Uri.parse(run.folder)),
+  );
+  contextKeys.update(undefined);
+
+  const onChanged = (run: ManagedRun) => {
+    const focus = runManager.focus;
+    contextKeys.update(focus?.status);
+    statusBar.update(focus);
+    progress.update(run);
+    dashboard.update();
+  };
+  runManager.on('changed', onChanged);
+  // The live run's line in the Runs view follows its state; throttled like file changes.
+  runManager.on('changed', () => watcher.schedule());
+  runManager.on('log', (run, line) => logEngineLine(log, run, line));
+  runManager.on('message', (run, message) => {
+    if (message.type === 'ticket') void announceTicket(run, message);
+  });
+  runManager.on('exited', (run, exit) => {
+    const why = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    log.info(`[${folderName(run.folder)}] engine exited (${why})`);
+    runsView.refresh();
+    void showExitFault(services, run, exit, (folder, runId, config) =>
+      resumeRun(services, folder, runId, config),
+    );
+  });
+
+  const command = (id: string, handler: (arg?: unknown) => unknown) =>
+    vscode.commands.registerCommand(id, (arg?: unknown) => handler(arg));
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => runManager.dispose() },
+    runsView,
+    watcher,
+    statusBar,
+    dashboard,
+    progress,
+    vscode.window.createTreeView('sparsityLab.runs', { treeDataProvider: runsView, showCollapseAll: true }),
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => dashboard.revive(panel),
+    }),
+    command('sparsityLab.start', () => startSearchCommand(services)),
+    command('sparsityLab.createConfig', () => createConfig()),
+    command('sparsityLab.pause', (arg) => pauseCommand(services, arg)),
+    command('sparsityLab.resume', (arg) => resumeCommand(services, arg)),
+    command('sparsityLab.stop', (arg) => stopCommand(services, arg)),
+    command('sparsityLab.rewind', (arg) => rewindCommand(services, arg)),
+    command('sparsityLab.exportTicket', (arg) => exportTicketCommand(services, arg)),
+    command('sparsityLab.resumeRun', (arg) => resumeRunCommand(services, arg)),
+    command('sparsityLab.openDashboard', () => dashboard.open()),
+    command('sparsityLab.showLog', () => log.show()),
+    command('sparsityLab.refreshRuns', () => runsView.refresh()),
+  );
+
+  // Keeps a workspace's schema copy in step with this version after an update; never blocks activation.
+  void refreshExistingSchemaCopies(vscode.workspace.workspaceFolders ?? []);
+}
+
+/** A finished search: say what it found and offer the export. */
+async function announceTicket(
+  run: ManagedRun,
+  ticket: { keptFraction: number; testAccuracy: number; denseTestAccuracy: number | null },
+): Promise<void> {
+  const dense = ticket.denseTestAccuracy === null ? '' : ` (dense ${percent(ticket.denseTestAccuracy, 2)})`;
+  const where = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` in ${folderName(run.folder)}` : '';
+  const exportIt = 'Export Ticket';
+  const dashboard = 'Open Dashboard';
+  const choice = await vscode.window.showInformationMessage(
+    `Sparsity Lab: ticket found${where}: ${percent(ticket.keptFraction, 2)} of the masked weights kept, ` +
+      `test accuracy ${percent(ticket.testAccuracy, 2)}${dense}.`,
+    exportIt,
+    dashboard,
+  );
+  const folder = folderByKey(run.folder);
+  if (choice === exportIt && folder)
+    await vscode.commands.executeCommand('sparsityLab.exportTicket', folder.uri);
+  else if (choice === dashboard) await vscode.commands.executeCommand('sparsityLab.openDashboard');
+}
+
+/** Kills every engine at once: a deactivating host has no time for a graceful stop. */
+export function deactivate(): void {
+  manager?.killAll();
+  manager = undefined;
+}
