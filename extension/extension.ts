@@ -10,6 +10,9 @@ import { startSearchCommand } from './commands/startSearch';
 import { refreshExistingSchemaCopies } from './config/schemaCopy';
 import { DASHBOARD_VIEW_TYPE, DashboardController } from './dashboard/dashboardPanel';
 import type { ExtensionServices } from './extensionServices';
+import { LAYER_SPARSITY_VIEW_ID, LayerSparsityViewProvider } from './views/layerSparsityView';
+import { readMaskBitmap } from './views/maskSnapshot';
+import { ViewHub } from './views/viewHub';
 import { showExitFault } from './faults/faultNotifications';
 import { logEngineLine } from './log/engineLog';
 import { RunManager, type ManagedRun } from './run/runManager';
@@ -38,7 +41,17 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const contextKeys = new ContextKeys();
   const statusBar = new SearchStatusBar();
-  const dashboard = new DashboardController(context.extensionUri, runManager);
+  // The side bar's Layer Sparsity view and the dashboard draw the focused run from one hub.
+  const hub = new ViewHub(runManager, {
+    folderName,
+    canStart: () => (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+    runCommand: (name) => void vscode.commands.executeCommand(`sparsityLab.${name}`),
+    openDashboard: () => void vscode.commands.executeCommand('sparsityLab.openDashboard'),
+    readMask: readMaskBitmap,
+    onError: (message) => log.warn(message),
+  });
+  const dashboard = new DashboardController(context.extensionUri, hub, log);
+  const layerSparsity = new LayerSparsityViewProvider(context.extensionUri, hub, log);
   const progress = new SearchProgress(
     runManager,
     (run) => void stopCommand(services, vscode.Uri.parse(run.folder)),
@@ -50,7 +63,6 @@ export function activate(context: vscode.ExtensionContext): void {
     contextKeys.update(focus?.status);
     statusBar.update(focus);
     progress.update(run);
-    dashboard.update();
   };
   runManager.on('changed', onChanged);
   // The live run's line in the Runs view follows its state; throttled like file changes.
@@ -78,8 +90,11 @@ export function activate(context: vscode.ExtensionContext): void {
     watcher,
     statusBar,
     dashboard,
+    layerSparsity,
+    { dispose: () => hub.dispose() },
     progress,
     vscode.window.createTreeView('sparsityLab.runs', { treeDataProvider: runsView, showCollapseAll: true }),
+    vscode.window.registerWebviewViewProvider(LAYER_SPARSITY_VIEW_ID, layerSparsity),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel) => dashboard.revive(panel),
     }),

@@ -56,7 +56,11 @@ if (existsSync(path.join(root, 'extension/extension.ts'))) {
     esbuild.build({ ...nodeCommon, entryPoints: { extension: 'extension/extension.ts' }, outdir: dist }),
   );
 }
-if (existsSync(path.join(root, 'webview/main.ts'))) {
+// The webviews (browser): one bundle per page, each carrying its own styles (the `text` loader turns
+// webview/styles/*.css into strings the page adopts as constructed style sheets), so dist/ holds
+// only scripts and the page's CSP needs no inline style.
+const webviewEntries = { sidebar: 'webview/sidebar/main.ts', dashboard: 'webview/dashboard/main.ts' };
+if (Object.values(webviewEntries).every((file) => existsSync(path.join(root, file)))) {
   builds.push(
     esbuild.build({
       bundle: true,
@@ -64,7 +68,10 @@ if (existsSync(path.join(root, 'webview/main.ts'))) {
       target: 'es2022',
       format: 'iife',
       sourcemap: true,
-      entryPoints: { webview: 'webview/main.ts' },
+      minify: true,
+      logLevel: 'warning',
+      loader: { '.css': 'text' },
+      entryPoints: webviewEntries,
       outdir: dist,
     }),
   );

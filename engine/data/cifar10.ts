@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/configSchema';
-import { assemble, readBytes, type LoadedSplit } from './common';
+import { assemble, inOrder, readBytes, type LoadedSplit } from './common';
 import { DataError, type DataSource } from './dataTypes';
 
 const SIDE = 32;
@@ -36,7 +36,7 @@ function decodeBatch(file: string, bytes: Uint8Array, x: Float32Array, y: Int32A
 
 async function loadBatches(dir: string, names: string[]): Promise<LoadedSplit> {
   const files = names.map((n) => path.join(dir, n));
-  const batches = await Promise.all(files.map((f) => readBytes(f)));
+  const batches = await inOrder(files.map((f) => () => readBytes(f)));
   let count = 0;
   batches.forEach((b, i) => {
     if (b.length === 0 || b.length % RECORD_BYTES !== 0) {
@@ -82,7 +82,10 @@ export async function loadCifar10(
   baseDir: string,
 ): Promise<DataSource> {
   const dir = batchDir(path.resolve(baseDir, spec.dir));
-  const [train, test] = await Promise.all([loadBatches(dir, TRAIN_BATCHES), loadBatches(dir, [TEST_BATCH])]);
+  const [train, test] = await inOrder([
+    () => loadBatches(dir, TRAIN_BATCHES),
+    () => loadBatches(dir, [TEST_BATCH]),
+  ]);
   // CIFAR-10 has ten classes by definition, even if a cut-down copy lacks some of them.
   return { ...assemble('CIFAR-10', train, test, 'file size'), numClasses: 10 };
 }

@@ -119,3 +119,13 @@ export function assemble(
     test: test.split,
   };
 }
+
+/**
+ * Runs loads one after another, in the order the user listed the files, so that when several are
+ * bad the error always names the first (parallel loads would name whichever failed first).
+ */
+export async function inOrder<T>(loads: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = [];
+  for (const load of loads) results.push(await load());
+  return results;
+}

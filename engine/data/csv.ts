@@ -4,7 +4,7 @@
 import { parse } from 'csv-parse/sync';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/configSchema';
-import { assemble, readBytes, toLabels, type LoadedSplit } from './common';
+import { assemble, inOrder, readBytes, toLabels, type LoadedSplit } from './common';
 import { DataError, type DataSource } from './dataTypes';
 
 type CsvSpec = Extract<DataConfig, { format: 'csv' }>;
@@ -124,8 +124,10 @@ export async function loadCsvSplit(
 }
 
 export async function loadCsv(spec: CsvSpec, baseDir: string): Promise<DataSource> {
-  const [train, test] = await Promise.all(
-    [spec.train, spec.test].map((f) => loadCsvSplit(path.resolve(baseDir, f), spec.labelColumn, spec.header)),
+  const [train, test] = await inOrder(
+    [spec.train, spec.test].map(
+      (f) => () => loadCsvSplit(path.resolve(baseDir, f), spec.labelColumn, spec.header),
+    ),
   );
   // Same names in a different order would silently feed features to the wrong inputs.
   if (train.header && test.header && train.header.join('\u0000') !== test.header.join('\u0000')) {

@@ -4,7 +4,7 @@
 import { gunzipSync } from 'fflate';
 import * as path from 'node:path';
 import type { DataConfig } from '../config/configSchema';
-import { assemble, assertFinite, product, readBytes, toLabels, type LoadedSplit } from './common';
+import { assemble, assertFinite, inOrder, product, readBytes, toLabels, type LoadedSplit } from './common';
 import { DataError, type DataSource } from './dataTypes';
 
 const DTYPES: Record<number, { name: string; size: number }> = {
@@ -103,7 +103,7 @@ function decode(arr: IdxArray, out: Float32Array | Float64Array, scaleUint8: boo
 
 /** Reads one images file and its labels file into a split of [rows, cols, 1] images. */
 export async function loadIdxPair(imagesFile: string, labelsFile: string): Promise<LoadedSplit> {
-  const [imageBytes, labelBytes] = await Promise.all([readBytes(imagesFile), readBytes(labelsFile)]);
+  const [imageBytes, labelBytes] = await inOrder([() => readBytes(imagesFile), () => readBytes(labelsFile)]);
   const images = parseIdx(imagesFile, imageBytes);
   const labels = parseIdx(labelsFile, labelBytes);
   if (images.dims.length !== 3) {
@@ -139,9 +139,9 @@ export async function loadMnistIdx(
   baseDir: string,
 ): Promise<DataSource> {
   const p = (f: string) => path.resolve(baseDir, f);
-  const [train, test] = await Promise.all([
-    loadIdxPair(p(spec.trainImages), p(spec.trainLabels)),
-    loadIdxPair(p(spec.testImages), p(spec.testLabels)),
+  const [train, test] = await inOrder([
+    () => loadIdxPair(p(spec.trainImages), p(spec.trainLabels)),
+    () => loadIdxPair(p(spec.testImages), p(spec.testLabels)),
   ]);
   return assemble('MNIST IDX', train, test, 'header.dims');
 }

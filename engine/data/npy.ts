@@ -5,7 +5,7 @@ import { unzipSync } from 'fflate';
 import * as path from 'node:path';
 import { parse as parseNpyBuffer } from 'npyjs';
 import type { DataConfig } from '../config/configSchema';
-import { assemble, assertFinite, product, readBytes, toLabels, type LoadedSplit } from './common';
+import { assemble, assertFinite, inOrder, product, readBytes, toLabels, type LoadedSplit } from './common';
 import { DataError, type DataSource } from './dataTypes';
 
 /** Numeric dtypes we can turn into float inputs or integer labels (npyjs's names, no byte order). */
@@ -187,7 +187,7 @@ export async function loadNpzSplit(file: string): Promise<LoadedSplit> {
 }
 
 export async function loadNpySplit(xFile: string, yFile: string): Promise<LoadedSplit> {
-  const [xb, yb] = await Promise.all([readBytes(xFile), readBytes(yFile)]);
+  const [xb, yb] = await inOrder([() => readBytes(xFile), () => readBytes(yFile)]);
   return toSplit(xFile, parseNpy(xFile, 'x', xb), yFile, parseNpy(yFile, 'y', yb));
 }
 
@@ -195,9 +195,9 @@ export async function loadNpz(
   spec: Extract<DataConfig, { format: 'npz' }>,
   baseDir: string,
 ): Promise<DataSource> {
-  const [train, test] = await Promise.all([
-    loadNpzSplit(path.resolve(baseDir, spec.train)),
-    loadNpzSplit(path.resolve(baseDir, spec.test)),
+  const [train, test] = await inOrder([
+    () => loadNpzSplit(path.resolve(baseDir, spec.train)),
+    () => loadNpzSplit(path.resolve(baseDir, spec.test)),
   ]);
   return assemble('NumPy .npz', train, test, 'x.shape');
 }
@@ -207,9 +207,9 @@ export async function loadNpy(
   baseDir: string,
 ): Promise<DataSource> {
   const p = (f: string) => path.resolve(baseDir, f);
-  const [train, test] = await Promise.all([
-    loadNpySplit(p(spec.trainX), p(spec.trainY)),
-    loadNpySplit(p(spec.testX), p(spec.testY)),
+  const [train, test] = await inOrder([
+    () => loadNpySplit(p(spec.trainX), p(spec.trainY)),
+    () => loadNpySplit(p(spec.testX), p(spec.testY)),
   ]);
   return assemble('NumPy .npy', train, test, 'x.shape');
 }

@@ -85,12 +85,15 @@ describe('package.json contributions', () => {
     ]);
   });
 
-  it('has a view container with an icon that exists, holding the Runs view', () => {
+  it('has a view container with an icon that exists, holding the Runs and Layer Sparsity views', () => {
     const [container] = contributes.viewsContainers.activitybar;
     assert.ok(existsSync(path.join(root, container.icon)), container.icon);
     assert.deepEqual(
       contributes.views[container.id].map((v) => [v.id, v.name]),
-      [['sparsityLab.runs', 'Runs']],
+      [
+        ['sparsityLab.runs', 'Runs'],
+        ['sparsityLab.layerSparsity', 'Layer Sparsity'],
+      ],
     );
   });
 

@@ -50,8 +50,11 @@ const VSCODE_FREE = [
   'extension/run/liveStatus.ts',
   'extension/run/statusText.ts',
   'extension/run/exportTarget.ts',
-  'extension/dashboard/dashboardHtml.ts',
-  'extension/dashboard/dashboardProtocol.ts',
+  'extension/views/webviewHtml.ts',
+  'extension/views/runViewModel.ts',
+  'extension/views/maskSnapshot.ts',
+  'extension/views/viewHub.ts',
+  'webview/protocol/viewProtocol.ts',
   'extension/log/engineLogLevel.ts',
 ];
 
