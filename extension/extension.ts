@@ -19,7 +19,7 @@ import { RunManager, type ManagedRun } from './run/runManager';
 import { percent } from './run/statusText';
 import { engineSupervisorFactory } from './run/supervisorFactory';
 import { folderByKey, folderName } from './run/workspaceFolders';
-import { RunsTreeProvider } from './runs/runsTreeProvider';
+import { RunsTreeProvider, runRefOf } from './runs/runsTreeProvider';
 import { RunsWatcher } from './runs/runsWatcher';
 import { ContextKeys } from './status/contextKeys';
 import { SearchProgress } from './status/searchProgress';
@@ -96,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.createTreeView('sparsityLab.runs', { treeDataProvider: runsView, showCollapseAll: true }),
     vscode.window.registerWebviewViewProvider(LAYER_SPARSITY_VIEW_ID, layerSparsity),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => dashboard.revive(panel),
+      deserializeWebviewPanel: async (panel, state: unknown) => dashboard.revive(panel, state),
     }),
     command('sparsityLab.start', () => startSearchCommand(services)),
     command('sparsityLab.createConfig', () => createConfig()),
@@ -107,6 +107,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('sparsityLab.exportTicket', (arg) => exportTicketCommand(services, arg)),
     command('sparsityLab.resumeRun', (arg) => resumeRunCommand(services, arg)),
     command('sparsityLab.openDashboard', () => dashboard.open()),
+    command('sparsityLab.openRunInDashboard', (arg) => dashboard.open(runRefOf(arg))),
     command('sparsityLab.showLog', () => log.show()),
     command('sparsityLab.refreshRuns', () => runsView.refresh()),
   );

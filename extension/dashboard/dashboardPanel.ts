@@ -1,6 +1,9 @@
 // The dashboard webview: one panel, restored after a reload by its serializer, drawn by
-// dist/dashboard.js from what the ViewHub sends (the run's history on load, then live deltas).
+// dist/dashboard.js from what the ViewHub sends (the run's history on load, then live deltas). The page
+// keeps the run it shows (folder and id) in its saved state, so a restored panel reads that run back
+// from disk: the engine that fed it died with the old extension host.
 import * as vscode from 'vscode';
+import { isRunRef, type RunRef } from '../../webview/protocol/viewProtocol';
 import type { ViewHub } from '../views/viewHub';
 import { connectWebview, webviewOptions } from '../views/webviewChannel';
 
@@ -16,7 +19,10 @@ export class DashboardController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
-  open(): void {
+  /** Opens (or reveals) the dashboard on the focused run, or on `run` (live or read from its folder). */
+  open(run?: RunRef): void {
+    if (run) void this.hub.showRun(run);
+    else this.hub.followFocus();
     if (this.panel) {
       this.panel.reveal();
       return;
@@ -31,10 +37,12 @@ export class DashboardController implements vscode.Disposable {
   }
 
   /** Takes over a panel that VS Code restored after a reload. */
-  revive(panel: vscode.WebviewPanel): void {
+  revive(panel: vscode.WebviewPanel, state: unknown): void {
     this.panel?.dispose();
     panel.webview.options = webviewOptions(this.extensionUri);
     this.attach(panel);
+    const run = savedRun(state);
+    if (run) void this.hub.showRun(run);
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -56,4 +64,10 @@ export class DashboardController implements vscode.Disposable {
     this.panel?.dispose();
     this.panelSubscriptions.forEach((s) => s.dispose());
   }
+}
+
+/** The run a dashboard page saved in its state (see webview/dashboard/main.ts). */
+export function savedRun(state: unknown): RunRef | undefined {
+  const run = typeof state === 'object' && state !== null ? (state as { run?: unknown }).run : undefined;
+  return isRunRef(run) ? { runDir: run.runDir, runId: run.runId } : undefined;
 }

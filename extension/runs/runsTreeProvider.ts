@@ -3,6 +3,7 @@
 // survives a reload; the live search is marked from the run manager.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isRunRef, type RunRef } from '../../webview/protocol/viewProtocol';
 import { readSettings } from '../config/settings';
 import { isLive } from '../run/liveStatus';
 import type { RunManager } from '../run/runManager';
@@ -30,6 +31,16 @@ export type RunsNode =
 
 export function ticketsDirOf(folder: vscode.WorkspaceFolder): string {
   return path.resolve(folder.uri.fsPath, readSettings(folder.uri).ticketsFolder);
+}
+
+/** The run an "Open in Dashboard" argument names: a Runs view run item, or a RunRef. */
+export function runRefOf(arg: unknown): RunRef | undefined {
+  if (isRunRef(arg)) return { runDir: arg.runDir, runId: arg.runId };
+  if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'run') {
+    const { run } = arg as Extract<RunsNode, { kind: 'run' }>;
+    return { runDir: run.dir, runId: run.runId };
+  }
+  return undefined;
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
@@ -139,6 +150,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     tooltip.appendMarkdown(`\n\nSnapshots: ${run.snapshots.join(', ') || 'none'}`);
     item.tooltip = tooltip;
     item.resourceUri = vscode.Uri.file(run.dir);
+    // A click shows the run in the dashboard: live if it is the one running, else read from its files.
+    item.command = {
+      command: 'sparsityLab.openRunInDashboard',
+      title: 'Open in Dashboard',
+      arguments: [{ runDir: run.dir, runId: run.runId } satisfies RunRef],
+    };
     return item;
   }
 

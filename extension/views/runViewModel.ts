@@ -137,6 +137,11 @@ export class RunViewModel {
     return [{ type: 'mark', mark }];
   }
 
+  /** The mask temperature of the newest statistics or progress, if any came. */
+  get temperatureNow(): number | null {
+    return this.temperature;
+  }
+
   /** The status line and the controls the views show, from the host's LiveStatus. */
   statusView(status: LiveStatus, folder: string): RunStatusView {
     return statusView(status, folder, this.temperature);

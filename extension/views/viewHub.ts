@@ -9,10 +9,13 @@ import type {
   ControlCommand,
   FromViewMessage,
   MaskBitmap,
+  RunRef,
+  RunStatusView,
   ToViewMessage,
 } from '../../webview/protocol/viewProtocol';
 import type { ManagedRun, RunManager } from '../run/runManager';
-import { RunViewModel } from './runViewModel';
+import { loadRunHistory, type LoadedRunHistory } from './runHistoryFile';
+import { RunViewModel, statusView } from './runViewModel';
 
 export interface ViewChannel {
   readonly kind: 'sidebar' | 'dashboard';
@@ -28,6 +31,14 @@ export interface ViewHubEnvironment {
   openDashboard(): void;
   readMask(file: string, layer: string, kind: string, step: number | null): Promise<MaskBitmap | null>;
   onError(message: string): void;
+  /** Reads a past run from its folder; loadRunHistory unless a test replaces it. */
+  loadRun?(ref: RunRef): Promise<LoadedRunHistory>;
+}
+
+/** A past run the dashboard shows instead of the focused one, read from its folder. */
+interface PinnedRun {
+  ref: RunRef;
+  loaded: LoadedRunHistory | undefined;
 }
 
 interface ChannelState {
@@ -44,6 +55,8 @@ export class ViewHub {
   private shown: ManagedRun | undefined;
   /** A layer the sidebar asked for before the dashboard was ready. */
   private pendingLayer: string | undefined;
+  /** Set while the dashboard shows a past run; cleared when it follows the focused run again. */
+  private pinned: PinnedRun | undefined;
   private readonly listeners: [string, (...args: never[]) => void][] = [];
 
   constructor(
@@ -64,6 +77,63 @@ export class ViewHub {
       this.models.set(run, model);
     }
     return model;
+  }
+
+  /** The run the dashboard shows now, if it has a folder (what its saved state remembers). */
+  get dashboardRun(): RunRef | undefined {
+    return this.pinned?.ref ?? this.focusRef();
+  }
+
+  /**
+   * Shows a run in the dashboard: the live one follows the engine (and takes the focus), any other is
+   * read from its folder's metrics.jsonl. Resolves once the dashboard was sent it (or it failed).
+   */
+  async showRun(ref: RunRef): Promise<void> {
+    const live = this.manager.live().find((run) => run.status.runId === ref.runId);
+    if (live) {
+      this.pinned = undefined;
+      if (this.manager.focus !== live) this.manager.focusOn(live.folder);
+      this.resendDashboards();
+      return;
+    }
+    const pinned: PinnedRun = { ref, loaded: undefined };
+    this.pinned = pinned;
+    try {
+      pinned.loaded = await (this.env.loadRun
+        ? this.env.loadRun(ref)
+        : loadRunHistory(ref.runDir, ref.runId));
+      if (pinned.loaded.skipped > 0)
+        this.env.onError(`run ${ref.runId}: skipped ${pinned.loaded.skipped} unreadable metrics line(s)`);
+    } catch (e) {
+      this.env.onError(`could not read run ${ref.runId}: ${e instanceof Error ? e.message : String(e)}`);
+      if (this.pinned === pinned) this.pinned = undefined;
+    }
+    if (this.pinned === pinned || this.pinned === undefined) this.resendDashboards();
+  }
+
+  /** The dashboard follows the focused (live) run again. */
+  followFocus(): void {
+    if (!this.pinned) return;
+    this.pinned = undefined;
+    this.resendDashboards();
+  }
+
+  private resendDashboards(): void {
+    for (const [channel, state] of this.channels) {
+      if (channel.kind === 'dashboard' && state.ready && this.canPost(channel, state))
+        this.sendSnapshot(channel, state);
+    }
+  }
+
+  private focusRef(): RunRef | undefined {
+    const status = this.manager.focus?.status;
+    return status?.runId && status.runDir && path.isAbsolute(status.runDir)
+      ? { runDir: status.runDir, runId: status.runId }
+      : undefined;
+  }
+
+  private isPinned(channel: ViewChannel): boolean {
+    return channel.kind === 'dashboard' && this.pinned !== undefined;
   }
 
   attach(channel: ViewChannel): void {
@@ -117,7 +187,7 @@ export class ViewHub {
       this.latestSnapshot.set(run, message.path);
     if (run !== this.manager.focus || run !== this.shown) return;
     for (const [channel, state] of this.channels) {
-      if (!this.canPost(channel, state)) continue;
+      if (this.isPinned(channel) || !this.canPost(channel, state)) continue;
       for (const delta of deltas) channel.post(delta);
       if (message.type === 'checkpoint' && message.kind === 'latest' && channel.kind === 'dashboard') {
         void this.sendMask(channel, state);
@@ -129,7 +199,10 @@ export class ViewHub {
   private onChanged(): void {
     const focus = this.manager.focus;
     const switched = focus !== this.shown;
+    // Another run took the focus (a search started): the dashboard follows it live again.
+    if (switched) this.pinned = undefined;
     for (const [channel, state] of this.channels) {
+      if (!switched && this.isPinned(channel)) continue;
       if (!this.canPost(channel, state)) continue;
       if (switched) this.sendSnapshot(channel, state);
       else if (focus) this.sendStatus(channel, state, focus);
@@ -154,6 +227,23 @@ export class ViewHub {
   }
 
   private sendSnapshot(channel: ViewChannel, state: ChannelState): void {
+    const pinned = this.isPinned(channel) ? this.pinned : undefined;
+    if (pinned) {
+      state.stale = false;
+      const { loaded, ref } = pinned;
+      const status = loaded ? this.pastStatus(loaded) : null;
+      state.lastStatus = status ? JSON.stringify(status) : '';
+      channel.post({
+        type: 'snapshot',
+        status,
+        // Still loading: an empty history, the full one follows.
+        history: loaded?.history ?? null,
+        canStart: this.env.canStart(),
+        run: ref,
+      });
+      void this.sendMask(channel, state);
+      return;
+    }
     const run = this.manager.focus;
     this.shown = run;
     state.stale = false;
@@ -165,22 +255,33 @@ export class ViewHub {
       status,
       history: model?.history ?? null,
       canStart: this.env.canStart(),
+      run: this.focusRef() ?? null,
     });
     if (channel.kind === 'dashboard') void this.sendMask(channel, state);
   }
 
   /** The selected layer's mask from the run's latest snapshot, if there is one yet. */
   private async sendMask(channel: ViewChannel, state: ChannelState): Promise<void> {
-    const run = this.manager.focus;
     const layer = state.selectedLayer;
-    if (!run || !layer) return;
-    const model = this.modelOf(run);
+    if (!layer) return;
+    let model: RunViewModel;
+    let file: string | undefined;
+    const pinned = this.isPinned(channel) ? this.pinned : undefined;
+    if (pinned) {
+      if (!pinned.loaded) return;
+      model = pinned.loaded.model;
+      file = path.join(pinned.ref.runDir, 'latest.safetensors');
+    } else {
+      const run = this.manager.focus;
+      if (!run) return;
+      model = this.modelOf(run);
+      file =
+        this.latestSnapshot.get(run) ??
+        (run.status.runDir && path.isAbsolute(run.status.runDir)
+          ? path.join(run.status.runDir, 'latest.safetensors')
+          : undefined);
+    }
     const meta = model.history.layers.find((l) => l.name === layer);
-    const file =
-      this.latestSnapshot.get(run) ??
-      (run.status.runDir && path.isAbsolute(run.status.runDir)
-        ? path.join(run.status.runDir, 'latest.safetensors')
-        : undefined);
     if (!meta || !file) return;
     try {
       const mask = await this.env.readMask(file, layer, meta.kind, model.history.latest?.step ?? null);
@@ -192,9 +293,24 @@ export class ViewHub {
     }
   }
 
+  /** A past run's status: what it reached, with no control but Start (its engine is gone). */
+  private pastStatus(loaded: LoadedRunHistory): RunStatusView {
+    const view = statusView(loaded.status, workspaceFolderName(loaded.runDir), loaded.model.temperatureNow);
+    const canStart = this.env.canStart();
+    return {
+      ...view,
+      can: { start: canStart, pause: false, resume: false, stop: false, rewind: false, exportTicket: false },
+    };
+  }
+
   dispose(): void {
     for (const [event, listener] of this.listeners)
       this.manager.off(event as 'changed', listener as () => void);
     this.channels.clear();
   }
+}
+
+/** The workspace folder's name of .../<folder>/.sparsity/runs/<run-id>. */
+function workspaceFolderName(runDir: string): string {
+  return path.basename(path.resolve(runDir, '..', '..', '..'));
 }

@@ -5,7 +5,7 @@
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { thinnedPoints } from '../protocol/runHistory';
-import { isToViewMessage, type ProgressPoint } from '../protocol/viewProtocol';
+import { isRunRef, isToViewMessage, type ProgressPoint, type RunRef } from '../protocol/viewProtocol';
 import { percent, temperature } from '../shared/format';
 import { FrameScheduler } from '../shared/frameScheduler';
 import { adoptStyles } from '../shared/styles';
@@ -24,15 +24,21 @@ adoptStyles(baseCss, dashboardCss);
 
 interface DashboardState {
   selectedLayer?: string;
+  /** The run shown: after a reload the host reads it back from its folder. */
+  run?: RunRef | null;
 }
 const isDashboardState = (value: unknown): value is DashboardState =>
   typeof value === 'object' &&
   value !== null &&
-  (!('selectedLayer' in value) || typeof (value as DashboardState).selectedLayer === 'string');
+  (!('selectedLayer' in value) || typeof (value as DashboardState).selectedLayer === 'string') &&
+  (!('run' in value) || (value as DashboardState).run === null || isRunRef((value as DashboardState).run));
 
 const vscode = vscodeApi(isDashboardState);
 const store = new ViewStore();
 let selectedLayer = vscode.getState()?.selectedLayer;
+let shownRun = vscode.getState()?.run ?? null;
+const saveState = () =>
+  vscode.setState({ ...(selectedLayer ? { selectedLayer } : {}), ...(shownRun ? { run: shownRun } : {}) });
 let pendingSelection: string | undefined;
 
 const root = document.getElementById('root') ?? document.body;
@@ -124,7 +130,7 @@ function select(layer: string): void {
   }
   const changed = layer !== selectedLayer;
   selectedLayer = layer;
-  vscode.setState({ selectedLayer: layer });
+  saveState();
   vscode.postMessage({ type: 'selectLayer', layer });
   if (changed) store.dirty.add('selection');
   scheduler.request();
@@ -333,6 +339,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const message = event.data;
   if (!isToViewMessage(message)) return;
   store.apply(message);
+  if (message.type === 'snapshot' && message.run !== undefined) {
+    shownRun = message.run;
+    saveState();
+  }
   if (message.type === 'selectLayer') select(message.layer);
   scheduler.request();
 });

@@ -184,6 +184,15 @@ export const MaskBitmapSchema = Type.Object({
 });
 export type MaskBitmap = Static<typeof MaskBitmapSchema>;
 
+/** Which run's folder a view shows, so a dashboard restored after a reload can read it back. */
+export const RunRefSchema = Type.Object({
+  /** The run's folder, .sparsity/runs/<run-id>, absolute. */
+  runDir: Type.String({ minLength: 1 }),
+  runId: Type.String({ minLength: 1 }),
+});
+export type RunRef = Static<typeof RunRefSchema>;
+export const isRunRef = (value: unknown): value is RunRef => Value.Check(RunRefSchema, value);
+
 // ---------- host -> webview ----------
 
 export const ToViewMessageSchema = Type.Union([
@@ -194,6 +203,8 @@ export const ToViewMessageSchema = Type.Union([
     history: Nullable(RunHistorySchema),
     /** Whether a folder is open, so a search can start at all. */
     canStart: Type.Boolean(),
+    /** The run shown, when it has a folder on disk; the dashboard keeps it in its saved state. */
+    run: Type.Optional(Nullable(RunRefSchema)),
   }),
   Type.Object({ type: Type.Literal('status'), status: RunStatusViewSchema }),
   /** The first stats of a run name its layers; later ones carry only numbers. */

@@ -85,6 +85,27 @@ describe('package.json contributions', () => {
     ]);
   });
 
+  it('offers "Open in Dashboard" on every run item, and not in the palette (it needs a run)', () => {
+    const id = 'sparsityLab.openRunInDashboard';
+    const c = contributes.commands.find((x) => x.command === id);
+    assert.equal(c?.title, 'Open in Dashboard');
+    assert.equal(c?.category, 'Sparsity Lab');
+    assert.deepEqual(
+      contributes.menus.commandPalette.filter((m) => m.command === id).map((m) => m.when),
+      ['false'],
+    );
+    const items = contributes.menus['view/item/context'].filter((m) => m.command === id);
+    assert.ok(items.some((m) => (m as { group?: string }).group === 'inline'));
+    for (const m of items) {
+      const match = /viewItem =~ \/(.+)\/$/.exec(m.when ?? '');
+      assert.ok(match, m.when);
+      const re = new RegExp(match[1]);
+      for (const value of ['run', 'run.live', 'run.resumable']) assert.ok(re.test(value), value);
+      for (const value of ['snapshot', 'ticket', 'runs']) assert.ok(!re.test(value), value);
+    }
+    assert.match(read('extension/runs/runsTreeProvider.ts'), /command: 'sparsityLab\.openRunInDashboard'/);
+  });
+
   it('has a view container with an icon that exists, holding the Runs and Layer Sparsity views', () => {
     const [container] = contributes.viewsContainers.activitybar;
     assert.ok(existsSync(path.join(root, container.icon)), container.icon);

@@ -54,6 +54,7 @@ const VSCODE_FREE = [
   'extension/views/runViewModel.ts',
   'extension/views/maskSnapshot.ts',
   'extension/views/viewHub.ts',
+  'extension/views/runHistoryFile.ts',
   'webview/protocol/viewProtocol.ts',
   'extension/log/engineLogLevel.ts',
 ];

@@ -1,0 +1,142 @@
+// A past run read back from its folder's metrics.jsonl draws what the live path drew from the same
+// engine messages, and a line that is not one is skipped and counted.
+import { strict as assert } from 'node:assert';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseEngineMessage, type EngineMessage } from '../../../engine/protocol/engineProtocol';
+import { loadRunHistory, parseMetricsLine } from '../../../extension/views/runHistoryFile';
+import { RunManager } from '../../../extension/run/runManager';
+import { RunViewModel } from '../../../extension/views/runViewModel';
+import { ViewHub, type ViewChannel } from '../../../extension/views/viewHub';
+import type { ToViewMessage } from '../../../webview/protocol/viewProtocol';
+
+const fixture = path.resolve(__dirname, '../../webview/fixtures/lenet-tiny.jsonl');
+const RUN_ID = '20261128-065049-b8ce57';
+
+function fixtureMessages(): EngineMessage[] {
+  return readFileSync(fixture, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const parsed = parseEngineMessage(JSON.parse(line));
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.value;
+    });
+}
+
+describe('run history from metrics.jsonl', () => {
+  let root: string;
+  let runDir: string;
+  let messages: EngineMessage[];
+  let live: RunViewModel;
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'sparsity-history-'));
+    runDir = path.join(root, 'ws', '.sparsity', 'runs', RUN_ID);
+    mkdirSync(runDir, { recursive: true });
+    messages = fixtureMessages();
+    live = new RunViewModel();
+    for (const message of messages) live.apply(message);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const writeMetrics = (lines: string[]) =>
+    writeFileSync(path.join(runDir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  const timed = (message: EngineMessage, i: number) =>
+    JSON.stringify({ time: 1_790_000_000_000 + i * 250, ...message });
+
+  it('folds the recorded run into the same history the live model holds', async () => {
+    writeMetrics(messages.map(timed));
+    const loaded = await loadRunHistory(runDir);
+    assert.equal(loaded.runId, RUN_ID);
+    assert.equal(loaded.skipped, 0);
+    assert.equal(loaded.messages, messages.length);
+    const { history } = loaded;
+    assert.ok(history.layers.length > 0);
+    assert.deepEqual(
+      history.layers.map((l) => l.name),
+      live.history.layers.map((l) => l.name),
+    );
+    assert.deepEqual(history.layers, live.history.layers);
+    assert.equal(history.progress.seen, live.history.progress.seen);
+    assert.equal(history.progress.points.length, live.history.progress.points.length);
+    assert.equal(history.columns.points.length, live.history.columns.points.length);
+    assert.ok(loaded.latest);
+    assert.equal(loaded.latest.keptFraction, live.history.latest?.keptFraction);
+    assert.ok(loaded.ticket, 'the recorded run found a ticket');
+    assert.deepEqual(loaded.ticket, live.history.ticket);
+    assert.deepEqual(history, live.history);
+    // The engine that wrote it is gone: the run is shown as ended, with what it reached.
+    assert.equal(loaded.status.state, 'idle');
+    assert.equal(loaded.status.runDir, runDir);
+    assert.equal(loaded.status.ticket?.keptFraction, loaded.ticket.keptFraction);
+  });
+
+  it('skips and counts lines that are not engine messages', async () => {
+    const lines = messages.map(timed);
+    const middle = Math.floor(lines.length / 2);
+    lines.splice(middle, 0, '{"time": 1, "type": "progress", "step": "not a number"}');
+    lines.splice(3, 0, 'not json at all');
+    lines.push(lines[lines.length - 1].slice(0, 40)); // cut by a crash mid-append
+    writeMetrics(lines);
+    const loaded = await loadRunHistory(runDir);
+    assert.equal(loaded.skipped, 3);
+    assert.equal(loaded.messages, messages.length);
+    assert.deepEqual(loaded.history, live.history);
+  });
+
+  it('drops only the time field before checking a line', () => {
+    const [first] = messages;
+    assert.deepEqual(parseMetricsLine(timed(first, 0)), first);
+    assert.equal(parseMetricsLine('[1, 2]'), undefined);
+  });
+
+  it('rejects when the run folder has no metrics', async () => {
+    await assert.rejects(loadRunHistory(path.join(root, 'missing')), /ENOENT/);
+  });
+
+  it('shows a past run in the dashboard only, remembering its folder, until it follows the focus again', async () => {
+    writeMetrics(messages.map(timed));
+    const errors: string[] = [];
+    const hub = new ViewHub(
+      new RunManager(() => {
+        throw new Error('no engine in this test');
+      }),
+      {
+        folderName: () => 'ws',
+        canStart: () => true,
+        runCommand: () => undefined,
+        openDashboard: () => undefined,
+        readMask: async () => null,
+        onError: (m) => errors.push(m),
+      },
+    );
+    const channel = (kind: ViewChannel['kind']) => {
+      const sent: ToViewMessage[] = [];
+      return { sent, channel: { kind, visible: true, post: (m: ToViewMessage) => void sent.push(m) } };
+    };
+    const dashboard = channel('dashboard');
+    const sidebar = channel('sidebar');
+    hub.attach(dashboard.channel);
+    hub.attach(sidebar.channel);
+    hub.received(dashboard.channel, { type: 'ready' });
+    hub.received(sidebar.channel, { type: 'ready' });
+    await hub.showRun({ runDir, runId: RUN_ID });
+    const snapshot = dashboard.sent.at(-1);
+    assert.ok(snapshot?.type === 'snapshot');
+    assert.deepEqual(snapshot.run, { runDir, runId: RUN_ID });
+    assert.deepEqual(snapshot.history, live.history);
+    assert.equal(snapshot.status?.runId, RUN_ID);
+    assert.equal(snapshot.status?.folder, 'ws');
+    assert.equal(snapshot.status?.can.exportTicket, false);
+    assert.deepEqual(hub.dashboardRun, { runDir, runId: RUN_ID });
+    assert.equal(sidebar.sent.length, 1, 'the sidebar keeps the focused run');
+    hub.followFocus();
+    const back = dashboard.sent.at(-1);
+    assert.ok(back?.type === 'snapshot');
+    assert.equal(back.history, null);
+    assert.equal(back.run, null);
+    assert.deepEqual(errors, []);
+  });
+});
