@@ -18,22 +18,12 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
+import { isAlive } from '../support/processes';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const ARTIFACTS_DIR = path.join(REPO_ROOT, 'test-artifacts/e2e');
 const SETUP_SCRIPT = path.join(REPO_ROOT, 'scripts/e2e/setupCodeServer.mjs');
-const CHROMIUM = '/usr/bin/chromium';
-// What the issue asks for: no sandbox (we run as root), no GPU, and none of Chromium's own traffic.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 /** User settings that keep the workbench quiet and predictable: nothing pops up over what a test looks at. */
 const QUIET_SETTINGS: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
@@ -137,15 +127,6 @@ function descendants(root: number): number[] {
     }
   }
   return found;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -303,7 +284,11 @@ export class CodeServerSession {
 
   /** Opens the workbench in headless Chromium and waits until its status bar is there. */
   async openWorkbench(): Promise<Page> {
-    this.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
     const context = await this.browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     const browserLog = createWriteStream(path.join(ARTIFACTS_DIR, `${this.options.name}-browser.log`));

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { decodeSafetensors } from '../../../engine/ticket/safetensors';
 import type { TicketManifest } from '../../../engine/ticket/ticketManifest';
 import { EXTENSION_ID } from '../fixtures';
+import { isAlive } from '../../support/processes';
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -88,15 +89,6 @@ function enginePids(): number[] {
     }
   }
   return pids;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function defineSearchSuites(): void {

@@ -104,27 +104,5 @@ export const isType =
   (m: EngineMessage): m is Extract<EngineMessage, { type: K }> =>
     m.type === type && extra(m as Extract<EngineMessage, { type: K }>);
 
-/** A search small enough for tests: bundled MNIST cut to 1,000 digits, LeNet, 2 short rounds. */
-export function tinyConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    model: 'lenet-300-100',
-    data: { format: 'mnist-bundled', limit: 1000, testSize: 200 },
-    validationSize: 100,
-    rounds: 2,
-    epochsPerRound: 2,
-    ticketEpochs: 1,
-    rewindEpoch: 0,
-    batchSize: 50,
-    statsIntervalMs: 10,
-    ...overrides,
-  };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive } from '../../support/processes';
+export { tinyConfig } from '../../support/tinySearch';

@@ -8,23 +8,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { webviewHtml } from '../../../extension/views/webviewHtml';
 import type { FromViewMessage, ToViewMessage } from '../../../webview/protocol/viewProtocol';
 import { THEMES, type ThemeName } from './themes';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../support/chromium';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 const ORIGIN = 'https://webview.test';
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
 }
 
