@@ -1,29 +1,18 @@
 // A past run read back from its folder's metrics.jsonl draws what the live path drew from the same
 // engine messages, and a line that is not one is skipped and counted.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseEngineMessage, type EngineMessage } from '../../../engine/protocol/engineProtocol';
+import type { EngineMessage } from '../../../engine/protocol/engineProtocol';
 import { loadRunHistory, parseMetricsLine } from '../../../extension/views/runHistoryFile';
 import { RunManager } from '../../../extension/run/runManager';
 import { RunViewModel } from '../../../extension/views/runViewModel';
 import { ViewHub, type ViewChannel } from '../../../extension/views/viewHub';
 import type { ToViewMessage } from '../../../webview/protocol/viewProtocol';
+import { readFixture } from '../../webview/support/fixtureFeed';
 
-const fixture = path.resolve(__dirname, '../../webview/fixtures/lenet-tiny.jsonl');
 const RUN_ID = '20261128-065049-b8ce57';
-
-function fixtureMessages(): EngineMessage[] {
-  return readFileSync(fixture, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => {
-      const parsed = parseEngineMessage(JSON.parse(line));
-      if (!parsed.ok) throw new Error(parsed.error);
-      return parsed.value;
-    });
-}
 
 describe('run history from metrics.jsonl', () => {
   let root: string;
@@ -35,7 +24,7 @@ describe('run history from metrics.jsonl', () => {
     root = mkdtempSync(path.join(tmpdir(), 'sparsity-history-'));
     runDir = path.join(root, 'ws', '.sparsity', 'runs', RUN_ID);
     mkdirSync(runDir, { recursive: true });
-    messages = fixtureMessages();
+    messages = readFixture();
     live = new RunViewModel();
     for (const message of messages) live.apply(message);
   });
