@@ -65,8 +65,15 @@ export function activate(context: vscode.ExtensionContext): void {
     progress.update(run);
   };
   runManager.on('changed', onChanged);
-  // The live run's line in the Runs view follows its state; throttled like file changes.
-  runManager.on('changed', () => watcher.schedule());
+  // The live run's line in the Runs view follows its state: at once when the state changed (rare, and
+  // what the user just did), throttled like file changes otherwise (several times a second).
+  const treeStates = new Map<string, string>();
+  runManager.on('changed', (run) => {
+    const state = `${run.status.runId ?? ''} ${run.status.state}`;
+    if (treeStates.get(run.folder) === state) return watcher.schedule();
+    treeStates.set(run.folder, state);
+    runsView.refresh();
+  });
   runManager.on('log', (run, line) => logEngineLine(log, run, line));
   runManager.on('message', (run, message) => {
     if (message.type === 'ticket') void announceTicket(run, message);

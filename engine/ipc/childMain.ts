@@ -95,7 +95,7 @@ async function handle(message: HostMessage): Promise<void> {
         log,
       });
       session = opened.session;
-      send({
+      session.record({
         type: 'started',
         inReplyTo: message.id,
         runId: session.runId,
@@ -144,7 +144,7 @@ async function handle(message: HostMessage): Promise<void> {
       return;
     case 'export': {
       const result = await s.exportTicket({ dir: message.dir, overwrite: message.overwrite });
-      send({ type: 'exported', inReplyTo: message.id, dir: result.dir, files: result.files });
+      s.record({ type: 'exported', inReplyTo: message.id, dir: result.dir, files: result.files });
       return;
     }
   }

@@ -51,6 +51,9 @@ export interface SessionOptions {
 }
 
 const METRIC_TYPES = new Set([
+  // Where each engine's part of the run begins (a resume appends one): readers of metrics.jsonl learn
+  // the model and data descriptions from it, and the host where a resumed run's history picks up.
+  'started',
   'progress',
   'layerStats',
   'roundEnd',
@@ -618,6 +621,11 @@ export class SearchSession {
 
   private emitLog(message: string): void {
     this.emit({ type: 'log', level: 'info', message });
+  }
+
+  /** Sends a message the IPC layer makes (started, exported) and keeps it in metrics.jsonl too. */
+  record(message: EngineMessage): void {
+    this.emit(message);
   }
 
   private emit(message: EngineMessage): void {

@@ -7,6 +7,7 @@ import type { ExtensionServices } from '../extensionServices';
 import { parseConfigText } from '../config/configText';
 import { engineBackendOptions, mergeSettings } from '../config/mergeSettings';
 import { openConfigAt } from '../config/openConfigAt';
+import { preflightConfig } from '../config/preflightConfig';
 import { ensureSchemaCopy } from '../config/schemaCopy';
 import { readSettings } from '../config/settings';
 import { pickStartChoice } from '../config/startPicker';
@@ -111,6 +112,12 @@ export async function launchSearch(
   }
   const workDir = folder.uri.fsPath;
   const config = mergeSettings(source.config, readSettings(folder.uri));
+  // A resumed run is checked by the engine against the config it saved, not this one.
+  const refusal = source.resumeRunId ? undefined : preflightConfig(config, source.configFile);
+  if (refusal) {
+    await showRequestFault(services, refusal, workDir, source.configFile);
+    return;
+  }
   void ensureSchemaCopy(folder.uri).catch(() => undefined);
   log.info(
     `[${folder.name}] ${source.resumeRunId ? `resuming run ${source.resumeRunId}` : 'starting a search'}` +

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseEngineMessage, type EngineMessage } from '../../engine/protocol/engineProtocol';
 import type { RunHistoryData, StatsPoint, TicketView } from '../../webview/protocol/viewProtocol';
-import { applyEngineMessage, planOf, type LiveStatus } from '../run/liveStatus';
+import { applyEngineMessage, planOf, withStarted, type LiveStatus } from '../run/liveStatus';
 import { RunViewModel } from './runViewModel';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -64,28 +64,66 @@ export class RunHistoryLoader {
     }
     this.messages++;
     this.model.apply(message);
-    this.status = applyEngineMessage(this.status, message);
+    if (message.type === 'started') {
+      // Its descriptions of the model and data; the folder is where the run is now, not where it was.
+      const { runId, runDir } = this.status;
+      this.status = { ...withStarted(this.status, message), runId, runDir };
+    } else {
+      this.status = applyEngineMessage(this.status, message);
+    }
   }
 }
+
+export interface LoadOptions {
+  /**
+   * Folds only what came before the last engine's `started` line: the history a resumed run had when
+   * its new engine started, which then goes on from that engine's live messages.
+   */
+  beforeLastStart?: boolean;
+}
+
+/** Calls `each` with every line of the file, streamed; stops early when it returns false. */
+async function forEachLine(
+  file: string,
+  each: (line: string, index: number) => boolean | void,
+): Promise<void> {
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let index = 0;
+  try {
+    for await (const line of lines) if (each(line, index++) === false) break;
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+const isStartedLine = (line: string) =>
+  line.includes('"started"') && parseMetricsLine(line)?.type === 'started';
 
 /** Reads `<runDir>/metrics.jsonl`; a missing file rejects (ENOENT). */
 export async function loadRunHistory(
   runDir: string,
   runId = path.basename(runDir),
+  options: LoadOptions = {},
 ): Promise<LoadedRunHistory> {
-  const loader = new RunHistoryLoader(runId, runDir);
-  const input = createReadStream(path.join(runDir, METRICS_FILE), { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const line of lines) loader.line(line);
-  } finally {
-    lines.close();
-    input.destroy();
+  const file = path.join(runDir, METRICS_FILE);
+  let end = Infinity;
+  if (options.beforeLastStart) {
+    await forEachLine(file, (line, index) => {
+      if (isStartedLine(line)) end = index;
+    });
   }
+  const loader = new RunHistoryLoader(runId, runDir);
+  await forEachLine(file, (line, index) => {
+    if (index >= end) return false;
+    loader.line(line);
+  });
   // The engine that wrote it is gone: whatever state it last reported, the run is not live now.
   const status: LiveStatus = {
-    ...loader.status,
+    // The config's names stand in for the descriptions a `started` line gives (a CLI run has none).
     ...(await configFacts(runDir)),
+    ...loader.status,
     state: loader.status.failure ? 'failed' : 'idle',
     rewindTargets: [],
   };

@@ -50,6 +50,8 @@ interface ChannelState {
 
 export class ViewHub {
   private readonly models = new WeakMap<ManagedRun, RunViewModel>();
+  /** Messages of a resumed run that came while its history before the resume was being read. */
+  private readonly queued = new WeakMap<ManagedRun, EngineMessage[]>();
   private readonly latestSnapshot = new WeakMap<ManagedRun, string>();
   private readonly channels = new Map<ViewChannel, ChannelState>();
   private shown: ManagedRun | undefined;
@@ -182,6 +184,50 @@ export class ViewHub {
   }
 
   private onEngineMessage(run: ManagedRun, message: EngineMessage): void {
+    const queue = this.queued.get(run);
+    if (queue) {
+      queue.push(message);
+      return;
+    }
+    if (message.type === 'started' && message.resumed && path.isAbsolute(message.runDir)) {
+      void this.seedResumedRun(run, message.runDir, message.runId);
+      return;
+    }
+    this.fold(run, message);
+  }
+
+  /**
+   * A resumed run's new engine knows only what it does from now on; its views should still show the
+   * whole run. Its history up to this engine's start is read from metrics.jsonl, then the messages
+   * that came meanwhile are folded on top, and the views are sent the result.
+   */
+  private async seedResumedRun(run: ManagedRun, runDir: string, runId: string): Promise<void> {
+    const queue: EngineMessage[] = [];
+    this.queued.set(run, queue);
+    try {
+      const loaded = await loadRunHistory(runDir, runId, { beforeLastStart: true });
+      this.models.set(run, loaded.model);
+    } catch (e) {
+      this.env.onError(
+        `could not read the history of run ${runId} before its resume: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    } finally {
+      this.queued.delete(run);
+    }
+    const model = this.modelOf(run);
+    for (const message of queue) {
+      model.apply(message);
+      if (message.type === 'checkpoint' && message.kind === 'latest')
+        this.latestSnapshot.set(run, message.path);
+    }
+    if (run !== this.manager.focus) return;
+    for (const [channel, state] of this.channels) {
+      if (this.isPinned(channel)) continue;
+      if (state.ready && this.canPost(channel, state)) this.sendSnapshot(channel, state);
+    }
+  }
+
+  private fold(run: ManagedRun, message: EngineMessage): void {
     const deltas = this.modelOf(run).apply(message);
     if (message.type === 'checkpoint' && message.kind === 'latest')
       this.latestSnapshot.set(run, message.path);

@@ -45,6 +45,8 @@ export interface CodeServerOptions {
   name: string;
   /** Files to put in the workspace folder, by path relative to it. */
   workspaceFiles?: Record<string, string>;
+  /** A packaged extension to install into the server's extensions folder before it starts, as a user would. */
+  vsix?: string;
   /** Loads this folder as an extension under development (as VS Code's F5 does). */
   extensionDevelopmentPath?: string;
   /** A built test module exporting run(); VS Code runs it in the extension host. */
@@ -206,7 +208,41 @@ export class CodeServerSession {
     return this.server?.pid;
   }
 
+  /**
+   * Where the server keeps its config (code-server writes one, with a password, when there is none),
+   * user data and extensions: all in the session's folder, so nothing lands in the user's home.
+   */
+  private get dataArgs(): string[] {
+    return [
+      '--config',
+      path.join(this.tmpDir, 'config.yaml'),
+      '--user-data-dir',
+      path.join(this.tmpDir, 'user-data'),
+      '--extensions-dir',
+      path.join(this.tmpDir, 'user-data/ext'),
+    ];
+  }
+
+  /** `code-server --install-extension`: what a user does with a downloaded .vsix. */
+  private installVsix(entry: string, vsix: string): void {
+    const result = spawnSync(process.execPath, [entry, '--install-extension', vsix, ...this.dataArgs], {
+      cwd: this.tmpDir,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, XDG_DATA_HOME: path.join(this.tmpDir, 'data') },
+    });
+    const output = `${result.stdout}\n${result.stderr}`;
+    writeFileSync(path.join(ARTIFACTS_DIR, `${this.options.name}-install.log`), output);
+    if (result.status !== 0 || !/successfully installed/i.test(output)) {
+      throw new Error(
+        `code-server --install-extension ${vsix} failed ` +
+          `(${result.error ? result.error.message : `exit status ${result.status}`}):\n${output}`,
+      );
+    }
+  }
+
   private async launch(entry: string): Promise<void> {
+    if (this.options.vsix) this.installVsix(entry, this.options.vsix);
     this.port = await freePort();
     const args = [
       entry,
@@ -218,14 +254,7 @@ export class CodeServerSession {
       '--disable-update-check',
       // A search needs a trusted workspace; the test workspace is ours.
       '--disable-workspace-trust',
-      // Its own config file (code-server writes one, with a password, when there is none) and data
-      // folder, so nothing lands in the user's home.
-      '--config',
-      path.join(this.tmpDir, 'config.yaml'),
-      '--user-data-dir',
-      path.join(this.tmpDir, 'user-data'),
-      '--extensions-dir',
-      path.join(this.tmpDir, 'user-data/ext'),
+      ...this.dataArgs,
       this.workspaceDir,
     ];
     this.serverLog = createWriteStream(path.join(ARTIFACTS_DIR, `${this.options.name}-server.log`));
@@ -309,6 +338,19 @@ export class CodeServerSession {
     );
     await page.screenshot({ path: file });
     return file;
+  }
+
+  /** Processes under the server whose command line contains `needle` (the engines: "dist/engine.js"). */
+  processesRunning(needle: string): number[] {
+    const root = this.server?.pid;
+    if (root === undefined) return [];
+    return descendants(root).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(needle);
+      } catch {
+        return false; // it exited meanwhile
+      }
+    });
   }
 
   /** Waits for a file the tests write (their results), failing early if the server died. */

@@ -19,6 +19,7 @@ import { SearchConfigSchema } from '../../engine/config/configSchema';
 import { resolveConfig } from '../../engine/config/resolveConfig';
 import { readAllDigits } from '../../engine/data/mnistBundled';
 import { requireBuilt } from '../engine/ipc/engineProcess';
+import { packageVsix } from '../support/packageVsix';
 
 const ROOT = path.resolve(__dirname, '../..');
 // Measured: 3.3 MB packed, 10.0 MB unpacked (cli.js and engine.js 3.3 MB each, the digits 1.6 MB, the
@@ -75,14 +76,7 @@ describe('extension: the packaged .vsix', function () {
     requireBuilt('extension.js');
     tmp = mkdtempSync(path.join(os.tmpdir(), 'sparsity-vsix-'));
     const vsix = path.join(tmp, 'x.vsix');
-    const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
-    // No `repository` in package.json: the flag stops vsce asking about it (it asks only on a terminal).
-    const r = spawnSync(
-      process.execPath,
-      [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', vsix],
-      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
-    );
-    assert.equal(r.status, 0, `vsce package failed:\n${r.stdout}\n${r.stderr}`);
+    packageVsix(vsix);
     vsixBytes = statSync(vsix).size;
     files = unzipSync(readFileSync(vsix));
     extracted = path.join(tmp, 'installed');

@@ -145,6 +145,16 @@ describe('webview: dashboard', function () {
       return [ctx.getImageData(0, 0, 1, 1).data[3], ctx.getImageData(4, 0, 1, 1).data[3]];
     });
     assert.deepEqual(corners, [255, 0]);
+    // The same run's snapshot again (a view shown again) keeps the mask until the host sends a newer one.
+    await view.send([host.snapshot()]);
+    assert.equal(await view.page.locator('.mask-image canvas').isVisible(), true);
+    // Another run's snapshot (a new search took the focus) drops it: it was of the old run's weights.
+    await view.send([host.snapshot({ runId: 'next-run', runDir: '/work/next-run' })]);
+    assert.equal(await view.page.locator('.mask-image canvas').isVisible(), false);
+    assert.equal(
+      await view.page.locator('.mask-image figcaption').textContent(),
+      'Binary mask of dense_1 (s > 0)',
+    );
     await view.page.close();
   });
 

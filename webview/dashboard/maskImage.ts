@@ -28,6 +28,7 @@ export class MaskImage {
   draw(mask: MaskBitmap | null, layer: string | undefined): void {
     if (!mask || mask.layer !== layer) {
       this.canvas.hidden = true;
+      this.caption.textContent = layer ? `Binary mask of ${layer} (s > 0)` : 'Binary mask (s > 0)';
       this.note.textContent = layer
         ? 'The mask appears at the next epoch end (it is read from the run’s latest snapshot).'
         : '';

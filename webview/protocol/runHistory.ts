@@ -57,7 +57,30 @@ export function setLayers(history: RunHistoryData, layers: LayerMeta[]): void {
   history.layers = layers;
 }
 
+/** Drops the points at `step` or later from a thinned series. */
+function dropFrom<T extends { step: number }>(series: ThinnedState<T>, step: number): void {
+  series.points = series.points.filter((p) => p.step < step);
+  series.seen = series.points.length * series.stride;
+  series.tail = series.points[series.points.length - 1] ?? null;
+}
+
+/**
+ * A point earlier than the newest one means the run went back in time: a search resumed from its last
+ * snapshot redoes the steps after it. What was drawn from those steps is dropped, so the curves show
+ * the run as it now stands rather than two overlapping versions of the same steps.
+ */
+function rewindTo(history: RunHistoryData, step: number): void {
+  const newest = Math.max(history.progress.tail?.step ?? -1, history.columns.tail?.step ?? -1);
+  if (step >= newest) return;
+  dropFrom(history.progress, step);
+  dropFrom(history.columns, step);
+  history.epochs = history.epochs.filter((e) => e.step < step);
+  // A mark at the step itself was just made for the point that comes now (a phase begins there).
+  history.marks = history.marks.filter((m) => m.step <= step);
+}
+
 export function addStats(history: RunHistoryData, point: StatsPoint): void {
+  rewindTo(history, point.step);
   history.latest = point;
   const fractions = point.kept.map((kept, i) => {
     const total = history.layers[i]?.total ?? 0;
@@ -74,6 +97,7 @@ export function addStats(history: RunHistoryData, point: StatsPoint): void {
 }
 
 export function addProgress(history: RunHistoryData, point: ProgressPoint): void {
+  rewindTo(history, point.step);
   addThinned(history.progress, point, PROGRESS_CAPACITY);
 }
 

@@ -15,6 +15,8 @@ export class ViewStore {
   loaded = false;
   canStart = false;
   mask: MaskBitmap | null = null;
+  /** The run the snapshot was of: a mask belongs to one run and must not be drawn for the next. */
+  private runId: string | null = null;
   readonly dirty = new Set<Part>();
 
   apply(message: ToViewMessage): void {
@@ -24,6 +26,11 @@ export class ViewStore {
         this.status = message.status;
         this.history = message.history ?? emptyHistory();
         this.canStart = message.canStart;
+        if ((message.run?.runId ?? null) !== this.runId) {
+          this.runId = message.run?.runId ?? null;
+          this.mask = null;
+          this.dirty.add('mask');
+        }
         for (const part of ['status', 'layers', 'stats', 'progress', 'marks', 'ticket'] as const)
           this.dirty.add(part);
         return;

@@ -62,6 +62,19 @@ describe('engine process: protocol round trip', function () {
     assert.equal(nonZero, manifest.kept);
     assert.ok(manifest.kept > 0);
 
+    // The run's own record has where each engine started and where its ticket went, so a view that
+    // reads the run back (after a reload, say) shows both.
+    const recorded = readFileSync(path.join(started.runDir, 'metrics.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; runId?: string; dir?: string });
+    assert.equal(recorded[0].type, 'started');
+    assert.equal(recorded[0].runId, started.runId);
+    assert.deepEqual(
+      recorded.filter((m) => m.type === 'exported').map((m) => m.dir),
+      [exported.dir],
+    );
+
     // Exporting twice to the same folder is refused without overwrite.
     const againId = e.send({ type: 'export', dir: 'tickets/paused' });
     const refused = await e.waitFor(isType('error', (m) => m.inReplyTo === againId));

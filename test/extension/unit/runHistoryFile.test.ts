@@ -11,8 +11,21 @@ import { RunViewModel } from '../../../extension/views/runViewModel';
 import { ViewHub, type ViewChannel } from '../../../extension/views/viewHub';
 import type { ToViewMessage } from '../../../webview/protocol/viewProtocol';
 import { readFixture } from '../../webview/support/fixtureFeed';
+import { FakeSupervisor } from '../support/fakeSupervisor';
 
 const RUN_ID = '20261128-065049-b8ce57';
+
+/** A hub on `manager` whose environment only records the errors it reports. */
+function testHub(manager: RunManager, errors: string[]): ViewHub {
+  return new ViewHub(manager, {
+    folderName: () => 'ws',
+    canStart: () => true,
+    runCommand: () => undefined,
+    openDashboard: () => undefined,
+    readMask: async () => null,
+    onError: (m) => errors.push(m),
+  });
+}
 
 describe('run history from metrics.jsonl', () => {
   let root: string;
@@ -88,18 +101,11 @@ describe('run history from metrics.jsonl', () => {
   it('shows a past run in the dashboard only, remembering its folder, until it follows the focus again', async () => {
     writeMetrics(messages.map(timed));
     const errors: string[] = [];
-    const hub = new ViewHub(
+    const hub = testHub(
       new RunManager(() => {
         throw new Error('no engine in this test');
       }),
-      {
-        folderName: () => 'ws',
-        canStart: () => true,
-        runCommand: () => undefined,
-        openDashboard: () => undefined,
-        readMask: async () => null,
-        onError: (m) => errors.push(m),
-      },
+      errors,
     );
     const channel = (kind: ViewChannel['kind']) => {
       const sent: ToViewMessage[] = [];
@@ -127,5 +133,105 @@ describe('run history from metrics.jsonl', () => {
     assert.equal(back.history, null);
     assert.equal(back.run, null);
     assert.deepEqual(errors, []);
+  });
+
+  describe('a run resumed after its engine died', () => {
+    const started = (resumed: boolean): EngineMessage => ({
+      type: 'started',
+      inReplyTo: 'host-1',
+      runId: RUN_ID,
+      runDir: '/where/it/ran/before',
+      resumed,
+      config: { rounds: 2, epochsPerRound: 2, ticketEpochs: 1 },
+      model: 'LeNet-300-100 (266,610 parameters)',
+      data: 'MNIST bundled (800 train / 200 test)',
+      stepsPerEpoch: 20,
+    });
+    const stepOf = (m: EngineMessage) => (m.type === 'progress' || m.type === 'layerStats' ? m.step : null);
+    /** The first engine got to `killedAt`; the resumed one redoes the steps from `resumedAt`'s on. */
+    let killedAt: number;
+    let resumedAt: number;
+    let beforeKill: EngineMessage[];
+    let afterResume: EngineMessage[];
+
+    beforeEach(() => {
+      killedAt = Math.floor(messages.length * 0.6);
+      resumedAt = messages.findIndex((m, i) => i > messages.length * 0.3 && m.type === 'layerStats');
+      beforeKill = messages.slice(0, killedAt);
+      afterResume = messages.slice(resumedAt);
+      assert.ok(
+        (stepOf(messages[resumedAt]) ?? 0) <
+          (stepOf([...beforeKill].reverse().find((m) => stepOf(m) !== null)!) ?? 0),
+      );
+    });
+
+    const liveHistory = (fed: EngineMessage[]) => {
+      const model = new RunViewModel();
+      for (const m of fed) model.apply(m);
+      return model.history;
+    };
+
+    it('is drawn once per step: what the resumed engine redid replaces what the dead one had drawn', async () => {
+      writeMetrics([started(false), ...beforeKill, started(true), ...afterResume].map(timed));
+      const loaded = await loadRunHistory(runDir);
+      const steps = loaded.history.progress.points.map((p) => p.step);
+      assert.deepEqual(
+        steps,
+        [...steps].sort((a, b) => a - b),
+      );
+      assert.equal(new Set(steps).size, steps.length);
+      // As if the run had never died.
+      assert.deepEqual(loaded.history, live.history);
+      // The descriptions come from the started lines; the folder is where the run is now.
+      assert.equal(loaded.status.model, 'LeNet-300-100 (266,610 parameters)');
+      assert.equal(loaded.status.data, 'MNIST bundled (800 train / 200 test)');
+      assert.equal(loaded.status.runDir, runDir);
+    });
+
+    it("can be read up to the resumed engine's start only", async () => {
+      writeMetrics([started(false), ...beforeKill, started(true), ...afterResume].map(timed));
+      const loaded = await loadRunHistory(runDir, RUN_ID, { beforeLastStart: true });
+      assert.deepEqual(loaded.history, liveHistory(beforeKill));
+    });
+
+    it('shows the whole run in the views, not only what the resumed engine sent', async () => {
+      // What the resumed engine has written by the time the host reads: its own started line.
+      writeMetrics([started(false), ...beforeKill, started(true)].map(timed));
+      const fakes: FakeSupervisor[] = [];
+      const manager = new RunManager((options) => {
+        const fake = new FakeSupervisor(options);
+        fakes.push(fake);
+        return fake;
+      });
+      const errors: string[] = [];
+      const hub = testHub(manager, errors);
+      const sent: ToViewMessage[] = [];
+      const sidebar: ViewChannel = { kind: 'sidebar', visible: true, post: (m) => void sent.push(m) };
+      hub.attach(sidebar);
+      hub.received(sidebar, { type: 'ready' });
+      const starting = manager.start('file:///ws', { config: {}, workDir: root, resumeRunId: RUN_ID }, {});
+      fakes[0].answerStarted(RUN_ID, { runDir, resumed: true });
+      // The new engine's messages come while the history is being read.
+      for (const m of afterResume) fakes[0].emit('message', m);
+      await starting;
+      const snapshot = await (async () => {
+        for (let i = 0; i < 100; i++) {
+          const last = sent.at(-1);
+          if (last?.type === 'snapshot' && last.history && last.history.layers.length > 0) return last;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error(`no snapshot with the run's history; sent: ${sent.map((m) => m.type).join(', ')}`);
+      })();
+      assert.deepEqual(snapshot.history, live.history);
+      assert.deepEqual(errors, []);
+      // From then on the views get deltas again.
+      const count = sent.length;
+      const lastProgress = [...messages].reverse().find((m) => m.type === 'progress');
+      assert.ok(lastProgress);
+      fakes[0].emit('message', lastProgress);
+      assert.equal(sent.slice(count)[0]?.type, 'progress');
+      hub.dispose();
+      manager.dispose();
+    });
   });
 });

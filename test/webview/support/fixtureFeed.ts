@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseEngineMessage, type EngineMessage } from '../../../engine/protocol/engineProtocol';
 import { applyEngineMessage, withStarted, type LiveStatus } from '../../../extension/run/liveStatus';
 import { RunViewModel } from '../../../extension/views/runViewModel';
-import type { ToViewMessage } from '../../../webview/protocol/viewProtocol';
+import type { RunRef, ToViewMessage } from '../../../webview/protocol/viewProtocol';
 
 export function readFixture(name = 'lenet-tiny.jsonl'): EngineMessage[] {
   const text = readFileSync(path.join(__dirname, '..', 'fixtures', name), 'utf8');
@@ -55,12 +55,14 @@ export class HostFeed {
     return { type: 'status', status };
   }
 
-  snapshot(): ToViewMessage {
+  /** `run`: which run the snapshot is of, as the host names the focused or pinned one. */
+  snapshot(run?: RunRef): ToViewMessage {
     return {
       type: 'snapshot',
       status: this.model.statusView(this.status, 'mnist-work'),
       history: structuredClone(this.model.history),
       canStart: true,
+      ...(run ? { run } : {}),
     };
   }
 }
