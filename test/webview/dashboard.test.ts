@@ -66,6 +66,8 @@ describe('webview: dashboard', function () {
 
   it('shows the empty state with Start enabled before any search', async () => {
     const view = await openWebview(browser, 'dashboard', { width: 1000, height: 500 });
+    // A search may be running: nothing is claimed before the host's snapshot says.
+    assert.ok(await view.page.locator('.card.empty').isHidden());
     await view.send([{ type: 'snapshot', status: null, history: null, canStart: true }]);
     assert.ok(await view.page.locator('.card.empty').isVisible());
     await view.page.locator('vscode-button[data-command="start"]').click();

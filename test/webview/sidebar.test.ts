@@ -21,6 +21,8 @@ describe('webview: Layer Sparsity sidebar', function () {
   it('says ready, then shows the empty state whose button posts the start command', async () => {
     const view = await openWebview(browser, 'sidebar');
     assert.deepEqual(await view.posted(), [{ type: 'ready' }]);
+    // Nothing is claimed before the host has said what runs.
+    assert.ok(await view.page.locator('.empty').isHidden());
     await view.send([{ type: 'snapshot', status: null, history: null, canStart: true }]);
     const empty = view.page.locator('.empty');
     assert.ok(await empty.isVisible());

@@ -59,6 +59,8 @@ statusLine.setAttribute('aria-live', 'polite');
 header.append(title, subtitle, controls.element, statusLine);
 
 const empty = el('section', 'card empty');
+// Hidden until the snapshot comes: a running search must not flash "No ticket search yet".
+empty.hidden = true;
 empty.append(
   el('h2', undefined, 'No ticket search yet'),
   el(

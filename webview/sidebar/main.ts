@@ -31,6 +31,8 @@ header.append(state, kept, temp);
 
 const empty = document.createElement('section');
 empty.className = 'empty';
+// Until the host's snapshot says nothing runs, there is nothing to say: no half-filled empty state.
+empty.hidden = true;
 const emptyText = document.createElement('p');
 const startButton = document.createElement('vscode-button');
 startButton.textContent = 'Start Ticket Search';
