@@ -5,42 +5,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-layers';
-import { selectBackend } from '../../../engine/backend/selectBackend';
 import {
   PROTOCOL_VERSION,
   methodOfStarted,
   type EngineMessage,
   type EngineMessageOf,
 } from '../../../engine/protocol/engineProtocol';
-import { loadLayersModelFiles } from '../../../engine/ticket/layersModelFiles';
-import { decodeSafetensors } from '../../../engine/ticket/safetensors';
+import { checkTicketCounts, checkTicketModelsRun } from '../../support/ticketChecks';
 import { EngineProcess, isType, requireBuilt, tinyConfig } from '../ipc/engineProcess';
 
 const tempDir = () => mkdtempSync(path.join(os.tmpdir(), 'sparsity-imp-'));
-
-/** ticket.json's per-layer kept counts must be the non-zeros of masks.safetensors. */
-function checkTicketCounts(dir: string): { kept: number; total: number } {
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'ticket.json'), 'utf8')) as {
-    kept: number;
-    total: number;
-    density: number;
-    layers: { name: string; kept: number; total: number; density: number }[];
-  };
-  let ones = 0;
-  for (const mask of decodeSafetensors(readFileSync(path.join(dir, 'masks.safetensors'))).tensors) {
-    let n = 0;
-    for (const v of mask.data) n += v === 0 ? 0 : 1;
-    const layer = manifest.layers.find((l) => l.name === mask.name);
-    assert.ok(layer, mask.name);
-    assert.deepEqual([layer.kept, layer.density], [n, n / layer.total], mask.name);
-    ones += n;
-  }
-  assert.equal(manifest.kept, ones);
-  assert.equal(manifest.density, ones / manifest.total);
-  return manifest;
-}
 
 const ofType = <K extends EngineMessage['type']>(messages: EngineMessage[], type: K) =>
   messages.filter((m): m is EngineMessageOf<K> => m.type === type);
@@ -162,13 +136,7 @@ describe('IMP: the engine process and the CLI', function () {
     const ticketDir = path.join(dir, 'tickets', started.runId);
     const manifest = checkTicketCounts(ticketDir);
     assert.equal(manifest.kept, results[2].kept);
-    await selectBackend('cpu');
-    for (const sub of ['model', 'trained-model']) {
-      const model = await loadLayersModelFiles(path.join(ticketDir, sub));
-      const out = model.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor;
-      assert.deepEqual(out.shape, [2, 10]);
-      model.dispose();
-    }
+    await checkTicketModelsRun(ticketDir);
   });
 
   it('takes --method imp and --prune-scope global from the command line over a CS config file', () => {
