@@ -128,8 +128,8 @@ function writeDigits() {
  * and data's mnist-bundled), while inside an object (a `data` variant) only keys with defaults are.
  * Unions of string constants become enums, which VS Code completes and reports as "Valid values: ...".
  * TypeBox emits only keywords draft-07 and VS Code's JSON language service know (type, properties,
- * required, additionalProperties, items, anyOf, const, minimum, maximum, exclusiveMinimum as a
- * number, minLength, default, description); the packaging test checks that it stays so.
+ * required, additionalProperties, items, anyOf, const, minimum, maximum, exclusiveMinimum and
+ * exclusiveMaximum as numbers, minLength, default, description); the packaging test checks that it stays so.
  */
 function writeSchema() {
   const engineSchema = JSON.parse(

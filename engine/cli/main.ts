@@ -11,7 +11,7 @@ import { describeError } from '../session/errorReport';
 import { openSession } from '../session/openSession';
 import { ENGINE_VERSION } from '../version';
 import { ProgressView } from './progressView';
-import { addSearchFlags, flagsToConfig } from './searchFlags';
+import { addSearchFlags, flagsSetField, flagsToConfig, mergeFlags } from './searchFlags';
 
 const pct = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 
@@ -45,7 +45,7 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     source = file;
   }
   const flags = flagsToConfig(options, command);
-  raw = { ...raw, ...flags };
+  raw = mergeFlags(raw, flags);
 
   const view = new ProgressView();
   const emit = (m: EngineMessage) => {
@@ -69,8 +69,8 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     log: (m) => view.print(m),
   }).catch((e: unknown) => {
     // A bad value that came from a flag is the flag's fault, not the config file's.
-    const key = e instanceof ConfigError ? e.field.split('.')[0] : '';
-    if (e instanceof ConfigError && key in flags) throw new ConfigError('command line', e.field, e.detail);
+    if (e instanceof ConfigError && flagsSetField(flags, e.field))
+      throw new ConfigError('command line', e.field, e.detail);
     throw e;
   });
   const { session } = opened;
@@ -114,7 +114,7 @@ function main(): void {
   const program = new Command();
   program
     .name('sparsity-lab')
-    .description('Find lottery tickets with Continuous Sparsification.')
+    .description('Find lottery tickets with Continuous Sparsification (or the IMP baseline).')
     .version(ENGINE_VERSION);
   const searchCommand = program
     .command('search')

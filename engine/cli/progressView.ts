@@ -64,6 +64,11 @@ export class ProgressView {
           `round ${message.round} finished: ${pct(message.keptFraction, 2)} of masked weights kept, validation ${pct(message.validationAccuracy)}`,
         );
         return;
+      case 'ticketResult':
+        this.print(
+          `${message.method === 'imp' ? 'IMP ' : ''}ticket of round ${message.round}: ${pct(message.keptFraction, 2)} kept, test accuracy ${pct(message.testAccuracy, 2)} after ${message.trainEpochs} epochs`,
+        );
+        return;
       case 'checkpoint':
         if (message.kind === 'rewind') this.print(`rewind point saved (round 1, epoch ${message.epoch})`);
         return;

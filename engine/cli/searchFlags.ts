@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 
 interface FlagSpec {
   flag: string;
+  /** The config key; "imp.scope" names a key of the `imp` object. */
   key: string;
   help: string;
   parse?: (value: string) => unknown;
@@ -51,6 +52,18 @@ const FLAGS: FlagSpec[] = [
     help: 'never mask these layers (comma-separated)',
     parse: list,
   },
+  {
+    flag: '--method <cs|imp>',
+    key: 'method',
+    help: 'cs (Continuous Sparsification) or imp (magnitude pruning)',
+  },
+  {
+    flag: '--prune-fraction <x>',
+    key: 'imp.pruneFraction',
+    help: 'IMP: fraction of the remaining weights pruned each round',
+    parse: num('--prune-fraction'),
+  },
+  { flag: '--prune-scope <layer|global>', key: 'imp.scope', help: 'IMP: prune each layer, or all at once' },
   { flag: '--rounds <n>', key: 'rounds', help: 'search rounds', parse: int('--rounds') },
   { flag: '--epochs <n>', key: 'epochsPerRound', help: 'epochs per round', parse: int('--epochs') },
   {
@@ -133,9 +146,37 @@ export function flagsToConfig(options: Record<string, unknown>, command: Command
       .split(' ')[0]
       .replace(/^--/, '')
       .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (command.getOptionValueSource(name) === 'cli') config[f.key] = options[name];
+    if (command.getOptionValueSource(name) !== 'cli') continue;
+    const [key, sub] = f.key.split('.');
+    if (sub === undefined) config[key] = options[name];
+    else config[key] = { ...(config[key] as Record<string, unknown> | undefined), [sub]: options[name] };
   }
   if (command.getOptionValueSource('denseBaseline') === 'cli') config.denseBaseline = true;
   if (command.getOptionValueSource('shuffle') === 'cli') config.shuffle = options.shuffle;
   return config;
 }
+
+/**
+ * Flags over a config file: flags win key by key, and inside `imp` too, so `--prune-fraction` keeps the
+ * file's `imp.scope`.
+ */
+export function mergeFlags(
+  config: Record<string, unknown>,
+  flags: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged = { ...config, ...flags };
+  const [fileImp, flagImp] = [config.imp, flags.imp];
+  if (isPlainObject(fileImp) && isPlainObject(flagImp)) merged.imp = { ...fileImp, ...flagImp };
+  return merged;
+}
+
+/** Whether a config error's field (e.g. "imp.scope") is a value the flags gave. */
+export function flagsSetField(flags: Record<string, unknown>, field: string): boolean {
+  const [key, sub] = field.split('.');
+  if (!(key in flags)) return false;
+  const value = flags[key];
+  return key !== 'imp' || sub === undefined || !isPlainObject(value) || sub in value;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

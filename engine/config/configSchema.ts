@@ -9,6 +9,13 @@ export type ZooModelName = (typeof ZOO_MODELS)[number];
 export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
+/** How a run finds its ticket: Continuous Sparsification, or iterative magnitude pruning (the baseline). */
+export const SEARCH_METHODS = ['cs', 'imp'] as const;
+export type SearchMethodName = (typeof SEARCH_METHODS)[number];
+
+/** Marks the settings only CS reads, so the editor and the schema say so where they are written. */
+const csOnly = (description: string) => `${description} CS only: IMP ignores it.`;
+
 const path = (description: string) => Type.String({ minLength: 1, description });
 
 export const DataConfigSchema = Type.Union(
@@ -98,12 +105,45 @@ export const SearchConfigSchema = Type.Object(
       Type.Array(Type.String(), { description: 'Never mask these layers (by name).' }),
     ),
     data: DataConfigSchema,
+    method: Type.Union(
+      SEARCH_METHODS.map((m) => Type.Literal(m)),
+      {
+        default: 'cs',
+        description:
+          "'cs': Continuous Sparsification. 'imp': the iterative magnitude pruning baseline (Frankle & Carbin, with rewinding): each round trains epochsPerRound epochs, then prunes imp.pruneFraction of the remaining weights by magnitude and rewinds the survivors to the rewind point.",
+      },
+    ),
+    imp: Type.Object(
+      {
+        pruneFraction: Type.Number({
+          exclusiveMinimum: 0,
+          exclusiveMaximum: 1,
+          default: 0.2,
+          description:
+            'Fraction of the remaining masked weights pruned after each round: round(pruneFraction * remaining), smallest |W| first.',
+        }),
+        scope: Type.Union([Type.Literal('layer'), Type.Literal('global')], {
+          default: 'layer',
+          description:
+            "'layer': every masked layer loses that fraction of its own remaining weights. 'global': the smallest magnitudes across all masked layers go.",
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'Iterative magnitude pruning (method "imp"); CS ignores these.',
+      },
+    ),
     validationSize: Type.Integer({
       minimum: 0,
       default: 1000,
       description: 'Training examples held out for validation (the reference holds out 5,000 of CIFAR-10).',
     }),
-    rounds: Type.Integer({ minimum: 1, default: 3, description: 'Search rounds.' }),
+    rounds: Type.Integer({
+      minimum: 1,
+      default: 3,
+      description: 'Search rounds (IMP: pruning rounds; the ticket keeps (1 - pruneFraction)^rounds).',
+    }),
     epochsPerRound: Type.Integer({ minimum: 1, default: 85, description: 'Epochs in each round.' }),
     ticketEpochs: Type.Integer({
       minimum: 0,
@@ -119,7 +159,7 @@ export const SearchConfigSchema = Type.Object(
     maskLearningRate: Type.Number({
       exclusiveMinimum: 0,
       default: 0.1,
-      description: 'SGD rate for the mask logits.',
+      description: csOnly('SGD rate for the mask logits.'),
     }),
     momentum: Type.Number({ minimum: 0, maximum: 1, default: 0.9 }),
     weightDecay: Type.Number({ minimum: 0, default: 1e-4, description: 'On the weights only, never masks.' }),
@@ -130,16 +170,21 @@ export const SearchConfigSchema = Type.Object(
       }),
     ),
     lrDropFactor: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
-    lambda: Type.Number({ minimum: 0, default: 1e-8, description: 'Weight of the mask penalty.' }),
+    lambda: Type.Number({ minimum: 0, default: 1e-8, description: csOnly('Weight of the mask penalty.') }),
     maskInit: Type.Number({
       default: 0,
-      description: 's0: initial mask logit. Larger gives denser tickets, smaller sparser ones.',
+      description: csOnly('s0: initial mask logit. Larger gives denser tickets, smaller sparser ones.'),
     }),
-    finalTemperature: Type.Number({ minimum: 1, default: 200 }),
+    finalTemperature: Type.Number({
+      minimum: 1,
+      default: 200,
+      description: csOnly('Temperature of the last epoch of each round.'),
+    }),
     roundResetTemperature: Type.Union([Type.Literal('final'), Type.Literal('one')], {
       default: 'final',
-      description:
+      description: csOnly(
         "Between rounds s = min(T*s, s0). 'final': T is the round's final temperature (the paper's algorithm). 'one': T = 1, which is what the official script computes because it resets T before pruning.",
+      ),
     }),
     rewindEpoch: Type.Integer({
       minimum: 0,

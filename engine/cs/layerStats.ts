@@ -11,7 +11,11 @@ export interface StatsSummary {
   keptFraction: number;
 }
 
-/** Histogram bins span s0 +- HISTOGRAM_HALF_WIDTH; values outside fall in the end bins. */
+/**
+ * Histogram bins span s0 +- HISTOGRAM_HALF_WIDTH; values outside fall in the end bins. Binary (IMP)
+ * masks have logits -1 (pruned) and +1 (kept) and span 0 +- HISTOGRAM_HALF_WIDTH: the first bin counts
+ * the pruned weights, the last the kept ones, and meanMask is the kept fraction.
+ */
 export const HISTOGRAM_HALF_WIDTH = 1;
 
 export async function computeLayerStats(
@@ -19,7 +23,7 @@ export async function computeLayerStats(
   temperature: number,
   bins: number,
 ): Promise<StatsSummary> {
-  const lo = mm.maskInit - HISTOGRAM_HALF_WIDTH;
+  const lo = (mm.binary ? 0 : mm.maskInit) - HISTOGRAM_HALF_WIDTH;
   const width = (2 * HISTOGRAM_HALF_WIDTH) / bins;
   // Interior edges only: counting s < edge at each edge gives cumulative counts; their differences
   // are the bins. This costs a few reductions per layer instead of a bins x weights one-hot tensor.
@@ -29,7 +33,8 @@ export async function computeLayerStats(
     const rows = mm.masked.map((k) => {
       const s = k.logits;
       const kept = tf.sum(tf.cast(tf.greater(s, 0), 'float32'));
-      const meanMask = tf.mean(tf.sigmoid(tf.mul(s, temperature)));
+      // Binary masks: the mean is the kept fraction, set exactly from the count below.
+      const meanMask = mm.binary ? tf.scalar(0) : tf.mean(tf.sigmoid(tf.mul(s, temperature)));
       const below = edges.map((e) => tf.sum(tf.cast(tf.less(s, e), 'float32')));
       return tf.stack([kept, meanMask, ...below]);
     });
@@ -59,7 +64,7 @@ export async function computeLayerStats(
       total: k.size,
       kept: layerKept,
       keptFraction: layerKept / k.size,
-      meanMask: row[1],
+      meanMask: mm.binary ? layerKept / k.size : row[1],
       histogram: { min: lo, max: lo + 2 * HISTOGRAM_HALF_WIDTH, counts },
     };
   });

@@ -33,6 +33,21 @@ export interface ModelVariable {
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
+/**
+ * Binary masks (IMP) keep the same logits variables, so that everything reading masks as s > 0
+ * (kept counts, statistics, snapshots, exports) works unchanged: kept entries hold +1, pruned -1.
+ */
+export const KEPT_LOGIT = 1;
+export const PRUNED_LOGIT = -1;
+
+export interface MaskOptions {
+  /**
+   * IMP: masks start all kept and are set by pruning, never trained, and carry no 1/sigmoid(s0)
+   * scale, so the effective weight is exactly W where the mask is 1 and 0 where it is 0.
+   */
+  binary?: boolean;
+}
+
 /** The reference divides every mask by sigmoid(s0), so that a fresh mask (s = s0) multiplies W by 1. */
 export function maskScale(maskInit: number): number {
   return 1 / sigmoid(maskInit);
@@ -47,14 +62,19 @@ export class MaskedModel {
   readonly masked: MaskedKernel[];
   readonly variables: ModelVariable[];
   readonly scale: number;
+  readonly binary: boolean;
   private mode: MaskMode = { kind: 'soft', temperature: 1 };
 
   constructor(
     readonly model: tfl.LayersModel,
     layers: MaskableLayer[],
     readonly maskInit: number,
+    options: MaskOptions = {},
   ) {
-    this.scale = maskScale(maskInit);
+    this.binary = options.binary ?? false;
+    this.scale = this.binary ? 1 : maskScale(maskInit);
+    const initialLogit = this.binary ? KEPT_LOGIT : maskInit;
+    if (this.binary) this.mode = { kind: 'hard' };
     this.variables = model.weights.map((w) => ({
       // originalName: the process-wide unique name gets suffixes (kernel_1) when models repeat layer names.
       name: w.originalName,
@@ -71,7 +91,7 @@ export class MaskedModel {
         size: weight.size,
         weight,
         // Unnamed: tf.Variable names are global, and two models may share layer names.
-        logits: tf.tidy(() => tf.variable(tf.fill(shape, maskInit), true)),
+        logits: tf.tidy(() => tf.variable(tf.fill(shape, initialLogit), true)),
       };
       // Every read of this kernel (forward passes, getWeights, save) now sees the effective weight.
       layer.kernel.read = () => this.effectiveKernel(masked);
@@ -80,6 +100,8 @@ export class MaskedModel {
   }
 
   setMode(mode: MaskMode): void {
+    // A soft mask of +-1 logits would silently train IMP with 0.73/0.27 masks.
+    if (this.binary && mode.kind === 'soft') throw new Error('binary masks have no soft mode');
     this.mode = mode;
   }
 
@@ -140,6 +162,13 @@ export class MaskedModel {
     const values = await counts.data();
     counts.dispose();
     return Array.from(values);
+  }
+
+  /** Kept and total counts over all masked layers; a model without masks counts as dense. */
+  async keptSummary(): Promise<{ kept: number; total: number; keptFraction: number }> {
+    const kept = (await this.keptCounts()).reduce((a, b) => a + b, 0);
+    const total = this.masked.reduce((a, k) => a + k.size, 0);
+    return { kept, total, keptFraction: total ? kept / total : 1 };
   }
 
   dispose(): void {

@@ -105,6 +105,7 @@ async function handle(message: HostMessage): Promise<void> {
         model: opened.modelDescription,
         data: opened.dataDescription,
         stepsPerEpoch: session.stepsPerEpoch,
+        method: opened.config.method,
       });
       startLoop(session);
       return;

@@ -3,9 +3,13 @@
 // what it receives with the schemas below before trusting the types.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { SEARCH_METHODS, type SearchMethodName } from '../config/configSchema';
 
-/** Bumped on any incompatible change; the host refuses an engine with another version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; the host refuses an engine with another version.
+ * 2: `ticketResult`, and `started.method` (IMP runs).
+ */
+export const PROTOCOL_VERSION = 2;
 
 const Id = Type.String({ minLength: 1 });
 
@@ -119,6 +123,8 @@ export const LayerStatSchema = Type.Object({
 });
 export type LayerStat = Static<typeof LayerStatSchema>;
 
+export const SearchMethodSchema = Type.Union(SEARCH_METHODS.map((m) => Type.Literal(m)));
+
 export const EngineMessageSchema = Type.Union([
   Type.Object({
     type: Type.Literal('ready'),
@@ -137,6 +143,12 @@ export const EngineMessageSchema = Type.Union([
     model: Type.String(),
     data: Type.String(),
     stepsPerEpoch: Type.Integer(),
+    /**
+     * The algorithm of the run (config.method). Every engine of protocol 2 sends it; it is optional
+     * only so that runs recorded in metrics.jsonl by protocol 1 engines, which were all CS, still
+     * parse: read it with `methodOfStarted`.
+     */
+    method: Type.Optional(SearchMethodSchema),
   }),
   Type.Object({
     type: Type.Literal('state'),
@@ -198,6 +210,23 @@ export const EngineMessageSchema = Type.Union([
     denseTestAccuracy: Nullable(Type.Number()),
     ticketDir: Nullable(Type.String()),
   }),
+  /**
+   * A ticket has been trained and tested. IMP sends one per round (the round's mask before its
+   * pruning, `round` k keeping about (1 - pruneFraction)^(k-1); the accuracy after the round's
+   * training) and one for the final retrained ticket (round = rounds + 1). CS sends one when its ticket
+   * has been retrained (round = the search rounds that shaped its masks), next to `ticket`.
+   */
+  Type.Object({
+    type: Type.Literal('ticketResult'),
+    method: SearchMethodSchema,
+    round: Type.Integer({ minimum: 1 }),
+    kept: Type.Integer({ minimum: 0 }),
+    total: Type.Integer({ minimum: 0 }),
+    keptFraction: Type.Number({ minimum: 0, maximum: 1 }),
+    testAccuracy: Type.Number(),
+    /** Epochs the ticket was trained (from the rewind point, or from the start in IMP's round 1). */
+    trainEpochs: Type.Integer({ minimum: 0 }),
+  }),
   Type.Object({
     type: Type.Literal('exported'),
     inReplyTo: Nullable(Type.String()),
@@ -232,6 +261,11 @@ export const EngineMessageSchema = Type.Union([
 export type EngineMessage = Static<typeof EngineMessageSchema>;
 export type EngineMessageOf<T extends EngineMessage['type']> = Extract<EngineMessage, { type: T }>;
 export type ErrorCode = EngineMessageOf<'error'>['code'];
+
+/** The method of a run from its `started` message; runs recorded before protocol 2 are CS. */
+export function methodOfStarted(started: EngineMessageOf<'started'>): SearchMethodName {
+  return started.method ?? 'cs';
+}
 
 const hostChecker = TypeCompiler.Compile(HostMessageSchema);
 const engineChecker = TypeCompiler.Compile(EngineMessageSchema);

@@ -100,7 +100,7 @@ export async function exportRunTicket(
       testCount: src.data.test.count,
     },
     hyperparameters: src.config,
-    maskConvention: describeMaskConvention(src.mm.scale),
+    maskConvention: describeMaskConvention(src.mm.scale, src.config.method),
     layers,
     kept,
     total,

@@ -69,7 +69,11 @@ export async function prepareModel(
     config.includeLayers,
     config.excludeLayers,
   );
-  return { name: config.model, built, masked: new MaskedModel(built.model, layers, config.maskInit) };
+  return {
+    name: config.model,
+    built,
+    masked: new MaskedModel(built.model, layers, config.maskInit, { binary: config.method === 'imp' }),
+  };
 }
 
 export class ModelChoiceError extends Error {

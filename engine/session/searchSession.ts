@@ -1,17 +1,16 @@
-// One ticket search, start to finish: the CS rounds, the rewind checkpoint, the ticket's retraining,
-// the optional dense baseline, snapshots for resume and rewind, and exports. The CLI and the IPC child
-// both drive this class; it speaks only through `emit` (protocol messages) and its public methods.
+// One ticket search, start to finish: the search rounds (CS, or the IMP baseline: see SearchMethod),
+// the rewind checkpoint, the ticket's retraining, the optional dense baseline, snapshots for resume and
+// rewind, and exports. The CLI and the IPC child both drive this class; it speaks only through `emit`
+// (protocol messages) and its public methods.
 import * as tf from '@tensorflow/tfjs-core';
-import seedrandom from 'seedrandom';
 import type { SearchConfig } from '../config/configSchema';
-import { shuffledOrder } from '../data/split';
-import type { LabeledSplit } from '../data/dataTypes';
+import { CsMethod } from '../cs/csMethod';
 import { computeLayerStats } from '../cs/layerStats';
 import { defaultDropEpochs, learningRateAt } from '../cs/learningRateSchedule';
 import { NesterovSgd } from '../cs/nesterovSgd';
-import { temperatureAt } from '../cs/temperatureSchedule';
-import { evaluate, trainStep, type Batch } from '../cs/trainStep';
+import { evaluate, trainStep } from '../cs/trainStep';
 import type { MaskedModel } from '../cs/maskedModel';
+import { ImpMethod } from '../imp/impMethod';
 import type { BackendReport, EngineMessage, Phase, RewindTarget, RunState } from '../protocol/engineProtocol';
 import type { RunStore, Snapshot, SnapshotName } from '../runs/runStore';
 import type { NamedArray } from '../ticket/safetensors';
@@ -19,11 +18,9 @@ import { RunControl } from './runControl';
 import type { PreparedData, PreparedModel } from './prepareRun';
 import { assignVariables, indexed, readVariables, type NamedVariable } from './variableSnapshots';
 import { exportRunTicket, type ExportRequest } from './exportRunTicket';
-
-export type Position =
-  | { phase: 'search'; round: number; epoch: number }
-  | { phase: 'ticket' | 'dense'; epoch: number }
-  | { phase: 'done' };
+import { epochOrder, makeBatch } from './batches';
+import { describePosition, epochOf, etaSeconds, roundOf, type Position } from './runPosition';
+import type { SearchMethod, SearchMethodHost } from './searchMethod';
 
 export interface SessionResults {
   searchValidation: number | null;
@@ -59,6 +56,7 @@ const METRIC_TYPES = new Set([
   'roundEnd',
   'checkpoint',
   'ticket',
+  'ticketResult',
   'exported',
   'error',
 ]);
@@ -70,9 +68,11 @@ export class SearchSession {
   private readonly mm: MaskedModel;
   private readonly weightVars: NamedVariable[];
   private readonly maskVars: NamedVariable[];
-  private readonly searchWeightOpt: NesterovSgd;
-  private readonly maskOpt: NesterovSgd;
+  private readonly method: SearchMethod;
+  private searchWeightOpt: NesterovSgd;
   private phaseOpt: NesterovSgd | null = null;
+  /** ticketResult.round of the ticket being (or last) trained; kept in snapshots. */
+  private ticketRound: number;
   private pos: Position = { phase: 'search', round: 0, epoch: 0 };
   private step = 0;
   private rewindWeights: NamedArray[] | null = null;
@@ -97,7 +97,20 @@ export class SearchSession {
     const unique = new Set(this.weightVars.map((v) => v.name));
     if (unique.size !== this.weightVars.length) throw new Error('model has two weights with the same name');
     this.searchWeightOpt = this.newWeightOptimizer();
-    this.maskOpt = new NesterovSgd(this.mm.maskLogits(), { momentum: this.config.momentum, weightDecay: 0 });
+    const host: SearchMethodHost = {
+      config: this.config,
+      mm: this.mm,
+      data: opts.data,
+      emit: (m) => this.emit(m),
+      log: (m) => this.emitLog(m),
+      rewindWeights: () => this.rewindAllWeights(),
+      resetWeightOptimizer: () => {
+        this.searchWeightOpt.dispose();
+        this.searchWeightOpt = this.newWeightOptimizer();
+      },
+    };
+    this.method = this.config.method === 'imp' ? new ImpMethod(host) : new CsMethod(host);
+    this.ticketRound = this.method.finalTicketRound;
   }
 
   get runId(): string {
@@ -236,8 +249,7 @@ export class SearchSession {
     const round = pos.phase === 'search' ? pos.round : c.rounds - 1;
     let temperature = 1;
     if (pos.phase === 'search') {
-      temperature = temperatureAt(pos.epoch, c.finalTemperature, c.epochsPerRound);
-      this.mm.setMode({ kind: 'soft', temperature });
+      temperature = this.method.beginEpoch(pos.epoch);
       if (
         pos.round === 0 &&
         c.rewindIteration === undefined &&
@@ -274,15 +286,15 @@ export class SearchSession {
       if (pos.epoch + 1 < c.epochsPerRound) {
         this.pos = { ...pos, epoch: pos.epoch + 1 };
       } else {
-        const stats = await computeLayerStats(this.mm, temperature, c.histogramBins);
+        const last = pos.round + 1 >= c.rounds;
+        const keptFraction = await this.method.endRound(pos.round, last, temperature);
         this.emit({
           type: 'roundEnd',
           round: pos.round + 1,
-          keptFraction: stats.keptFraction,
+          keptFraction,
           validationAccuracy: Number.isNaN(validation) ? null : validation,
         });
-        const last = pos.round + 1 >= c.rounds;
-        if (!last) this.mm.resetLogits(c.roundResetTemperature === 'final' ? temperature : 1);
+        if (last) this.ticketRound = this.method.finalTicketRound;
         this.pos = last ? { phase: 'ticket', epoch: 0 } : { phase: 'search', round: pos.round + 1, epoch: 0 };
         const file = await this.saveSnapshot(`round-${pos.round + 1}`, this.pos);
         this.emit({
@@ -307,8 +319,8 @@ export class SearchSession {
       this.emit({
         type: 'checkpoint',
         kind: 'latest',
-        round: this.roundOf(this.pos),
-        epoch: this.epochOf(this.pos),
+        round: roundOf(this.pos, c.rounds),
+        epoch: epochOf(this.pos),
         path: file,
       });
     }
@@ -316,8 +328,10 @@ export class SearchSession {
 
   /** Starts the ticket (binary masks, rewound weights) or the dense baseline (rewound weights, no masks). */
   private async enterPhase(phase: 'ticket' | 'dense'): Promise<void> {
-    if (!this.rewindWeights) throw new StateError('no rewind checkpoint was taken');
-    assignVariables('', this.weightVars, this.rewindWeights, 'rewind checkpoint');
+    // A ticket cut short in round r (a rewind mid-search) has the masks of r rounds' training (IMP: r - 1
+    // prunings, which ticketResult numbers r as well).
+    if (phase === 'ticket' && this.pos.phase === 'search') this.ticketRound = this.pos.round + 1;
+    this.rewindAllWeights();
     this.mm.setMode(phase === 'ticket' ? { kind: 'hard' } : { kind: 'dense' });
     // A fresh optimiser: the reference builds a new one for the ticket (and only the weights train).
     this.phaseOpt?.dispose();
@@ -335,8 +349,17 @@ export class SearchSession {
 
   private async finishPhase(phase: 'ticket' | 'dense'): Promise<void> {
     const test = await evaluate(this.mm, this.opts.data.test, this.opts.data.inputShape);
+    const kept = await this.mm.keptSummary();
     if (phase === 'ticket') {
       this.results.ticketTest = test;
+      this.emit({
+        type: 'ticketResult',
+        method: this.method.name,
+        round: this.ticketRound,
+        ...kept,
+        testAccuracy: test,
+        trainEpochs: this.config.ticketEpochs,
+      });
       this.trainedWeights = await readVariables('', this.weightVars);
       await this.opts.store.writeSnapshot('ticket-trained', {
         tensors: this.trainedWeights,
@@ -353,14 +376,9 @@ export class SearchSession {
     }
     this.pos = { phase: 'done' };
     await this.saveSnapshot('latest', this.pos);
-    const kept = await this.mm.keptCounts();
-    const keptSum = kept.reduce((a, b) => a + b, 0);
-    const total = this.mm.masked.reduce((a, k) => a + k.size, 0);
     this.emit({
       type: 'ticket',
-      kept: keptSum,
-      total,
-      keptFraction: total ? keptSum / total : 1,
+      ...kept,
       testAccuracy: this.results.ticketTest ?? NaN,
       denseTestAccuracy: this.results.denseTest,
       ticketDir: null,
@@ -380,8 +398,8 @@ export class SearchSession {
     const data = this.opts.data;
     const weightOpt = phase === 'search' ? this.searchWeightOpt : this.phaseOpt;
     if (!weightOpt) throw new StateError(`no optimiser for phase ${phase}`);
-    const maskOpt = phase === 'search' ? this.maskOpt : null;
-    const order = this.epochOrder(phase, round, epoch, data.train.count);
+    const maskOpt = phase === 'search' ? this.method.maskOptimizer : null;
+    const order = epochOrder(c, phase, round, epoch, data.train.count);
     const inputSize = data.inputShape.reduce((a, b) => a * b, 1);
     const sums = { ce: 0, penalty: 0, correct: 0, seen: 0 };
     let lastStats = Date.now();
@@ -399,7 +417,7 @@ export class SearchSession {
         this.mm,
         batch,
         data.numClasses,
-        phase === 'search' ? c.lambda : 0,
+        phase === 'search' ? this.method.lambda : 0,
         weightOpt,
         maskOpt,
         lr,
@@ -443,7 +461,12 @@ export class SearchSession {
           // The dense baseline trains every weight, whatever the masks say.
           keptFraction: phase === 'dense' ? 1 : (kept ?? (await this.keptFractionNow())),
           samplesPerSecond: this.speed.seconds > 0 ? this.speed.samples / this.speed.seconds : 0,
-          etaSeconds: this.etaSeconds(phase, round, epoch, b + 1),
+          etaSeconds: etaSeconds(c, this.stepsPerEpoch, this.speed, {
+            phase,
+            round,
+            epoch,
+            stepInEpoch: b + 1,
+          }),
         });
       }
     }
@@ -470,7 +493,7 @@ export class SearchSession {
       pos.phase === 'search'
         ? [
             ['weightOpt', this.searchWeightOpt],
-            ['maskOpt', this.maskOpt],
+            ['maskOpt', this.method.maskOptimizer],
           ]
         : [['phaseOpt', this.phaseOpt]];
     const tensors = [
@@ -481,7 +504,13 @@ export class SearchSession {
       if (opt) tensors.push(...(await readVariables(`${prefix}/`, indexed(opt.state()))));
     const snapshot: Snapshot = {
       tensors,
-      meta: { position: pos, step: this.step, results: this.results, mode: this.mm.getMode() },
+      meta: {
+        position: pos,
+        step: this.step,
+        results: this.results,
+        mode: this.mm.getMode(),
+        ticketRound: this.ticketRound,
+      },
     };
     return this.opts.store.writeSnapshot(name, snapshot);
   }
@@ -495,14 +524,18 @@ export class SearchSession {
       step: number;
       results: SessionResults;
       mode: ReturnType<MaskedModel['getMode']>;
+      /** Absent from snapshots of engines before IMP. */
+      ticketRound?: number;
     };
     this.pos = meta.position;
+    this.ticketRound = meta.ticketRound ?? this.method.finalTicketRound;
     this.step = meta.step;
     this.results = { ...this.results, ...meta.results };
     this.mm.setMode(meta.mode);
     if (this.pos.phase === 'search') {
       assignVariables('weightOpt/', indexed(this.searchWeightOpt.state()), snapshot.tensors, source);
-      assignVariables('maskOpt/', indexed(this.maskOpt.state()), snapshot.tensors, source);
+      const maskOpt = this.method.maskOptimizer;
+      if (maskOpt) assignVariables('maskOpt/', indexed(maskOpt.state()), snapshot.tensors, source);
     } else if (this.pos.phase !== 'done') {
       this.phaseOpt?.dispose();
       this.phaseOpt = this.newWeightOptimizer();
@@ -539,10 +572,9 @@ export class SearchSession {
     });
   }
 
-  /** Batch order of one epoch, derived from the seed and the position so a resumed run repeats it. */
-  private epochOrder(phase: Phase, round: number, epoch: number, count: number): Int32Array {
-    if (!this.config.shuffle) return Int32Array.from({ length: count }, (_, i) => i);
-    return shuffledOrder(count, seedrandom(`${this.config.seed}:${phase}:${round}:${epoch}`));
+  private rewindAllWeights(): void {
+    if (!this.rewindWeights) throw new StateError('no rewind checkpoint was taken');
+    assignVariables('', this.weightVars, this.rewindWeights, 'rewind checkpoint');
   }
 
   private async emitLayerStats(
@@ -575,33 +607,7 @@ export class SearchSession {
   }
 
   async keptFractionNow(): Promise<number> {
-    const kept = (await this.mm.keptCounts()).reduce((a, b) => a + b, 0);
-    const total = this.mm.masked.reduce((a, k) => a + k.size, 0);
-    return total ? kept / total : 1;
-  }
-
-  private etaSeconds(phase: Phase, round: number, epoch: number, stepInEpoch: number): number | null {
-    if (this.speed.samples === 0) return null;
-    const c = this.config;
-    const spe = this.stepsPerEpoch;
-    const phaseEpochs = c.ticketEpochs * (c.denseBaseline ? 2 : 1);
-    const total = c.rounds * c.epochsPerRound * spe + phaseEpochs * spe;
-    const done =
-      phase === 'search'
-        ? (round * c.epochsPerRound + epoch) * spe + stepInEpoch
-        : c.rounds * c.epochsPerRound * spe +
-          ((phase === 'dense' ? c.ticketEpochs : 0) + epoch) * spe +
-          stepInEpoch;
-    const secondsPerStep = this.speed.seconds / (this.speed.samples / c.batchSize);
-    return Math.max(0, (total - done) * secondsPerStep);
-  }
-
-  private roundOf(pos: Position): number {
-    return pos.phase === 'search' ? pos.round + 1 : this.config.rounds;
-  }
-
-  private epochOf(pos: Position): number {
-    return pos.phase === 'done' ? 0 : pos.epoch + 1;
+    return (await this.mm.keptSummary()).keptFraction;
   }
 
   private setState(state: RunState, inReplyTo?: string): void {
@@ -635,32 +641,7 @@ export class SearchSession {
 
   dispose(): void {
     this.searchWeightOpt.dispose();
-    this.maskOpt.dispose();
+    this.method.dispose();
     this.phaseOpt?.dispose();
   }
-}
-
-function makeBatch(
-  split: LabeledSplit,
-  order: Int32Array,
-  start: number,
-  batchSize: number,
-  inputSize: number,
-  inputShape: number[],
-): Batch {
-  const n = Math.min(batchSize, split.count - start);
-  const x = new Float32Array(n * inputSize);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const idx = order[start + i];
-    x.set(split.x.subarray(idx * inputSize, (idx + 1) * inputSize), i * inputSize);
-    y[i] = split.y[idx];
-  }
-  return { x: tf.tensor(x, [n, ...inputShape]), labels: tf.tensor1d(y, 'int32'), size: n };
-}
-
-export function describePosition(pos: Position): string {
-  if (pos.phase === 'done') return 'the end of the run';
-  if (pos.phase === 'search') return `round ${pos.round + 1}, epoch ${pos.epoch + 1}`;
-  return `${pos.phase === 'ticket' ? 'ticket training' : 'dense baseline'}, epoch ${pos.epoch + 1}`;
 }

@@ -1,6 +1,6 @@
 // ticket.json: everything needed to understand an exported ticket without the engine: where it
 // came from, how sparse each layer is, how well it did and which file holds what.
-import type { SearchConfig } from '../config/configSchema';
+import type { SearchConfig, SearchMethodName } from '../config/configSchema';
 
 /** Bumped whenever a reader of an older ticket folder would misread a newer one. */
 export const TICKET_FORMAT_VERSION = 1;
@@ -74,7 +74,18 @@ export interface TicketManifest {
 }
 
 /** The maskConvention block for a given scale, worded for someone opening the files by hand. */
-export function describeMaskConvention(maskScale: number): MaskConvention {
+export function describeMaskConvention(maskScale: number, method: SearchMethodName = 'cs'): MaskConvention {
+  if (method === 'imp') {
+    return {
+      maskScale,
+      text:
+        'The ticket computes with W * mask (iterative magnitude pruning: binary masks, no scale, so ' +
+        'maskScale is 1). model/ and trained-model/ have the mask folded into their kernels and run as ' +
+        'is. masks.safetensors holds the binary masks (U8 0/1, one per masked layer, named by layer). ' +
+        'rewound_weights.safetensors and trained_weights.safetensors hold the raw, unmasked weights: ' +
+        'multiply a masked kernel by its mask to get the ticket.',
+    };
+  }
   return {
     maskScale,
     text:

@@ -8,6 +8,13 @@ function percent(x: number): string {
 export function ticketReadme(manifest: TicketManifest): string {
   const { maskScale } = manifest.maskConvention;
   const hasTrained = 'trained-model/model.json' in manifest.files;
+  // Tickets written before IMP existed have no method in their hyperparameters.
+  const imp = manifest.hyperparameters.method === 'imp';
+  const foundWith = imp ? 'iterative magnitude pruning (IMP, with rewinding)' : 'Continuous Sparsification';
+  const formula = imp
+    ? 'W * mask` for each masked kernel `W` (IMP masks carry no scale)'
+    : `W * mask * ${maskScale}\` for each masked kernel \`W\` (maskScale = 1/sigmoid(maskInit),
+as in the reference Continuous Sparsification code)`;
   const layerRows = manifest.layers
     .map(
       (l) =>
@@ -17,7 +24,7 @@ export function ticketReadme(manifest: TicketManifest): string {
   return `# Lottery ticket ${manifest.runId}
 
 ${manifest.model.description} on ${manifest.data.description}: keeps ${manifest.kept} of ${manifest.total} masked
-weights (${percent(manifest.density)}). Found with Continuous Sparsification by Sparsity Lab ${manifest.engineVersion}.
+weights (${percent(manifest.density)}). Found with ${foundWith} by Sparsity Lab ${manifest.engineVersion}.
 Details, hyperparameters and accuracies are in \`ticket.json\`.
 
 | layer | kind | shape | kept | density |
@@ -43,8 +50,7 @@ masks = load_file("masks.safetensors")            # {layer name: uint8 0/1 array
 weights = load_file("rewound_weights.safetensors")  # {weight name: float32 array}, unmasked
 \`\`\`
 
-The ticket computes with \`W * mask * ${maskScale}\` for each masked kernel \`W\` (maskScale = 1/sigmoid(maskInit),
-as in the reference Continuous Sparsification code); other weights are used as they are. The weights keep the
+The ticket computes with \`${formula}; other weights are used as they are. The weights keep the
 TF.js layout: a Dense kernel is [in, out] (PyTorch \`nn.Linear.weight\` is its transpose) and a Conv2D kernel is
 [kh, kw, in, out] (PyTorch: \`torch.from_numpy(k).permute(3, 2, 0, 1)\`).
 `;

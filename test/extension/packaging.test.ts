@@ -44,6 +44,8 @@ const SCHEMA_KEYWORDS = new Set([
   'minimum',
   'maximum',
   'exclusiveMinimum',
+  // Numeric, as draft-07 has it; VS Code's JSON language service checks it (imp.pruneFraction < 1).
+  'exclusiveMaximum',
   'minLength',
   'default',
 ]);

@@ -5,11 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-layers';
-import { selectBackend } from '../../../engine/backend/selectBackend';
-import { loadLayersModelFiles } from '../../../engine/ticket/layersModelFiles';
-import { decodeSafetensors } from '../../../engine/ticket/safetensors';
+import { checkTicketCounts, checkTicketModelsRun } from '../../support/ticketChecks';
 import { requireBuilt } from '../ipc/engineProcess';
 
 describe('CLI: the quick preset (npm start)', function () {
@@ -35,23 +31,11 @@ describe('CLI: the quick preset (npm start)', function () {
       total: number;
       backend: string;
       accuracies: { ticketTest: number; denseTest: number };
-      layers: { name: string; kept: number; total: number }[];
     };
     assert.equal(manifest.backend, 'wasm');
     assert.ok(manifest.kept > 0 && manifest.kept < manifest.total);
     assert.ok(manifest.accuracies.ticketTest > 0.8, `ticket accuracy ${manifest.accuracies.ticketTest}`);
-    for (const mask of decodeSafetensors(readFileSync(path.join(ticketDir, 'masks.safetensors'))).tensors) {
-      let ones = 0;
-      for (const v of mask.data) ones += v;
-      assert.equal(ones, manifest.layers.find((l) => l.name === mask.name)?.kept, mask.name);
-    }
-
-    await selectBackend('cpu');
-    for (const sub of ['model', 'trained-model']) {
-      const model = await loadLayersModelFiles(path.join(ticketDir, sub));
-      const out = model.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor;
-      assert.deepEqual(out.shape, [2, 10]);
-      model.dispose();
-    }
+    checkTicketCounts(ticketDir);
+    await checkTicketModelsRun(ticketDir);
   });
 });

@@ -71,6 +71,12 @@ describe('search session: ticket binarisation and rewinding', function () {
     // The ticket's test accuracy was measured with the binary masks on the rewound weights.
     const ticket = messages.find((m) => m.type === 'ticket');
     assert.ok(ticket && ticket.type === 'ticket' && ticket.testAccuracy > 0.5);
+    // ...and reported as CS's ticketResult: the ticket of both search rounds, trained 0 epochs.
+    const results = messages.filter((m) => m.type === 'ticketResult');
+    assert.deepEqual(
+      results.map((r) => [r.method, r.round, r.trainEpochs, r.kept, r.total, r.testAccuracy]),
+      [['cs', 2, 0, ticket.kept, ticket.total, ticket.testAccuracy]],
+    );
     session.dispose();
     exportedModel.dispose();
   });
