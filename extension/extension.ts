@@ -12,6 +12,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardController } from './dashboard/dashboardP
 import type { ExtensionServices } from './extensionServices';
 import { LAYER_SPARSITY_VIEW_ID, LayerSparsityViewProvider } from './views/layerSparsityView';
 import { readMaskBitmap } from './views/maskSnapshot';
+import { saveComparison } from './compare/saveComparison';
 import { ViewHub } from './views/viewHub';
 import { showExitFault } from './faults/faultNotifications';
 import { logEngineLine } from './log/engineLog';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
     openDashboard: () => void vscode.commands.executeCommand('sparsityLab.openDashboard'),
     readMask: readMaskBitmap,
     onError: (message) => log.warn(message),
+    saveComparison: (format, content) => void saveComparison(format, content, log),
   });
   const dashboard = new DashboardController(context.extensionUri, hub, log);
   const layerSparsity = new LayerSparsityViewProvider(context.extensionUri, hub, log);

@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import type { EngineMessage } from '../../engine/protocol/engineProtocol';
 import type {
+  Comparison,
+  ComparisonFormat,
   ControlCommand,
   FromViewMessage,
   MaskBitmap,
@@ -31,6 +33,8 @@ export interface ViewHubEnvironment {
   openDashboard(): void;
   readMask(file: string, layer: string, kind: string, step: number | null): Promise<MaskBitmap | null>;
   onError(message: string): void;
+  /** Asks where, and writes the dashboard's export of the comparison there. */
+  saveComparison(format: ComparisonFormat, content: string): void;
   /** Reads a past run from its folder; loadRunHistory unless a test replaces it. */
   loadRun?(ref: RunRef): Promise<LoadedRunHistory>;
 }
@@ -60,6 +64,8 @@ export class ViewHub {
   /** Set while the dashboard shows a past run; cleared when it follows the focused run again. */
   private pinned: PinnedRun | undefined;
   private readonly listeners: [string, (...args: never[]) => void][] = [];
+  /** What the dashboard's comparison card shows; it spans runs, so it is kept apart from them. */
+  private comparison: Comparison | null = null;
 
   constructor(
     private readonly manager: RunManager,
@@ -162,11 +168,23 @@ export class ViewHub {
       case 'command':
         this.env.runCommand(message.command);
         return;
+      case 'saveComparison':
+        this.env.saveComparison(message.format, message.content);
+        return;
       case 'selectLayer':
         if (channel.kind === 'sidebar') return this.showLayerInDashboard(message.layer);
         state.selectedLayer = message.layer;
         void this.sendMask(channel, state);
         return;
+    }
+  }
+
+  /** The tickets to compare changed (a sweep member finished, say): every dashboard is told. */
+  setComparison(comparison: Comparison | null): void {
+    this.comparison = comparison;
+    for (const [channel, state] of this.channels) {
+      if (channel.kind === 'dashboard' && this.canPost(channel, state))
+        channel.post({ type: 'comparison', comparison });
     }
   }
 
@@ -272,7 +290,13 @@ export class ViewHub {
     channel.post({ type: 'status', status });
   }
 
+  /** The whole state a view draws: its run, then (dashboards) the comparison, which spans runs. */
   private sendSnapshot(channel: ViewChannel, state: ChannelState): void {
+    this.sendRunSnapshot(channel, state);
+    if (channel.kind === 'dashboard') channel.post({ type: 'comparison', comparison: this.comparison });
+  }
+
+  private sendRunSnapshot(channel: ViewChannel, state: ChannelState): void {
     const pinned = this.isPinned(channel) ? this.pinned : undefined;
     if (pinned) {
       state.stale = false;

@@ -134,6 +134,7 @@ describe('views: hub', () => {
     const manager = new RunManager(() => supervisor);
     const commands: ControlCommand[] = [];
     let dashboards = 0;
+    const saved: { format: string; content: string }[] = [];
     const hub = new ViewHub(manager, {
       folderName: () => 'work',
       canStart: () => true,
@@ -148,9 +149,10 @@ describe('views: hub', () => {
         bits: 'gA==',
       }),
       onError: (m) => assert.fail(m),
+      saveComparison: (format, content) => saved.push({ format, content }),
     });
     await manager.start('file:///w', { config: {}, workDir: '/w' }, {} as never);
-    return { supervisor, manager, hub, commands, dashboards: () => dashboards };
+    return { supervisor, manager, hub, commands, saved, dashboards: () => dashboards };
   }
 
   it('sends nothing before ready, the whole run on ready, deltas while visible, a snapshot on show', async () => {
@@ -194,7 +196,7 @@ describe('views: hub', () => {
     hub.received(dashboard, { type: 'ready' });
     assert.deepEqual(
       dashboard.messages.map((m) => m.type),
-      ['snapshot', 'selectLayer'],
+      ['snapshot', 'comparison', 'selectLayer'],
     );
     // The dashboard's selection brings the layer's mask, and again at each `latest` checkpoint.
     hub.received(dashboard, { type: 'selectLayer', layer: 'dense_2' });
@@ -210,5 +212,48 @@ describe('views: hub', () => {
     const masks = dashboard.messages.filter((m) => m.type === 'mask');
     assert.equal(masks.length, 2);
     assert.ok(masks.every((m) => m.type === 'mask' && m.mask.layer === 'dense_2'));
+  });
+
+  it('sends the comparison to dashboards only, with every snapshot and on each change, and passes saves on', async () => {
+    const { hub, saved } = await setup();
+    const dashboard = new Channel('dashboard');
+    const sidebar = new Channel('sidebar');
+    hub.attach(dashboard);
+    hub.attach(sidebar);
+    hub.received(sidebar, { type: 'ready' });
+    hub.received(dashboard, { type: 'ready' });
+    assert.deepEqual(
+      dashboard.messages.filter((m) => m.type === 'comparison'),
+      [{ type: 'comparison', comparison: null }],
+    );
+    const comparison = {
+      title: 'Sweep s1',
+      points: [
+        {
+          method: 'cs' as const,
+          runId: 'r1',
+          label: 's0 = 0',
+          round: 2,
+          keptFraction: 0.1,
+          testAccuracy: 0.97,
+        },
+      ],
+      denseTestAccuracy: null,
+      running: 1,
+    };
+    hub.setComparison(comparison);
+    assert.deepEqual(dashboard.messages.at(-1), { type: 'comparison', comparison });
+    // A hidden dashboard misses it, and gets it with the snapshot it is sent when shown again.
+    dashboard.visible = false;
+    hub.setComparison({ ...comparison, running: 0 });
+    dashboard.visible = true;
+    hub.visibilityChanged(dashboard);
+    assert.deepEqual(dashboard.messages.filter((m) => m.type === 'comparison').at(-1), {
+      type: 'comparison',
+      comparison: { ...comparison, running: 0 },
+    });
+    assert.equal(sidebar.messages.filter((m) => m.type === 'comparison').length, 0);
+    hub.received(dashboard, { type: 'saveComparison', format: 'csv', content: 'method\n' });
+    assert.deepEqual(saved, [{ format: 'csv', content: 'method\n' }]);
   });
 });

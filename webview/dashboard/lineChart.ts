@@ -14,6 +14,7 @@ import {
   type ScaleContinuousNumeric,
 } from 'd3';
 import type { Mark } from '../protocol/viewProtocol';
+import { legendItem } from './legend';
 
 export interface Point {
   x: number;
@@ -211,17 +212,7 @@ export class LineChart {
   private scaleX: ScaleContinuousNumeric<number, number> | undefined;
 
   private drawLegend(): void {
-    this.legend.replaceChildren(
-      ...this.series.map((s) => {
-        const item = document.createElement('span');
-        item.className = 'legend-item';
-        const swatch = document.createElement('span');
-        swatch.className = s.dashed ? 'swatch dashed' : 'swatch';
-        swatch.style.setProperty('--swatch', `var(${s.color})`);
-        item.append(swatch, document.createTextNode(s.label));
-        return item;
-      }),
-    );
+    this.legend.replaceChildren(...this.series.map((s) => legendItem(s.label, s.color, s.dashed)));
   }
 
   /** The values at a step (the newest when null), series by series. */

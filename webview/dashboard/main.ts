@@ -1,7 +1,7 @@
 // The dashboard's page: the run's controls and state, kept fraction and temperature over time, the
-// layers x time heatmap, loss and accuracy curves, the selected layer's histogram and mask, and the
-// ticket. It draws what the host sends (at most once per animation frame) and posts commands; the
-// selected layer survives a reload through the webview's saved state.
+// layers x time heatmap, loss and accuracy curves, the selected layer's histogram and mask, the
+// ticket, and the tickets of a sweep against IMP. It draws what the host sends (at most once per
+// animation frame) and posts commands; the selected layer survives a reload through the saved state.
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { thinnedPoints } from '../protocol/runHistory';
@@ -13,6 +13,7 @@ import { vscodeApi } from '../shared/vscodeApi';
 import { ViewStore } from '../shared/viewStore';
 import baseCss from '../styles/base.css';
 import dashboardCss from '../styles/dashboard.css';
+import { ComparisonCard } from './comparisonCard';
 import { Controls } from './controls';
 import { Heatmap } from './heatmap';
 import { HistogramChart } from './histogramChart';
@@ -108,6 +109,9 @@ layerBody.append(histogram.element, maskImage.element);
 layerCard.append(layerHead, layerBody);
 
 const ticket = new TicketSummary();
+const comparison = new ComparisonCard((format, content) =>
+  vscode.postMessage({ type: 'saveComparison', format, content }),
+);
 
 const grid = el('div', 'cards');
 const card = (...children: HTMLElement[]) => {
@@ -121,7 +125,7 @@ grid.append(
   card(lossChart.element),
   card(accuracyChart.element),
 );
-root.append(header, empty, ticket.element, grid, layerCard);
+root.append(header, empty, ticket.element, comparison.element, grid, layerCard);
 
 // ---------- selection ----------
 function select(layer: string): void {
@@ -198,7 +202,7 @@ function render(): void {
   root.setAttribute('aria-busy', String(!store.loaded));
   const { history } = store;
   const hasRun = history.layers.length > 0 || history.progress.points.length > 0;
-  empty.hidden = !store.loaded || hasRun;
+  empty.hidden = !store.loaded || hasRun || store.comparison !== null;
   grid.hidden = !hasRun;
   layerCard.hidden = history.layers.length === 0;
   if (dirty.has('status') || dirty.has('stats')) drawStatus();
@@ -272,6 +276,8 @@ function render(): void {
   )
     drawLayerCard();
   if (dirty.has('ticket') || dirty.has('layers')) ticket.draw(history.ticket, history.layers);
+  if (dirty.has('comparison')) comparison.draw(store.comparison);
+  else if (resized) comparison.resize();
 }
 
 /** The dense baseline keeps every weight at T = 1: drawing it would hide the ticket's end. */

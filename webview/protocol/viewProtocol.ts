@@ -193,6 +193,38 @@ export const RunRefSchema = Type.Object({
 export type RunRef = Static<typeof RunRefSchema>;
 export const isRunRef = (value: unknown): value is RunRef => Value.Check(RunRefSchema, value);
 
+/** One trained and tested ticket of a comparison: a CS search's ticket, or one IMP round's network. */
+export const ComparisonPointSchema = Type.Object({
+  method: Type.Union([Type.Literal('cs'), Type.Literal('imp')]),
+  runId: Type.String(),
+  /** What sets this ticket apart in its series: "s0 = -0.1", "round 3". */
+  label: Type.String(),
+  /** The IMP round, or the CS search rounds that produced the ticket. */
+  round: Type.Integer({ minimum: 1 }),
+  keptFraction: Type.Number({ minimum: 0, maximum: 1 }),
+  testAccuracy: Type.Number({ minimum: 0, maximum: 1 }),
+});
+export type ComparisonPoint = Static<typeof ComparisonPointSchema>;
+
+/** Tickets of several runs on one model and data set (a sweep, with its IMP baseline), side by side. */
+export const ComparisonSchema = Type.Object({
+  /** What is compared, e.g. "Sweep 20261128-… · maskInit · LeNet-300-100 on MNIST". */
+  title: Type.String(),
+  points: Type.Array(ComparisonPointSchema),
+  /** The dense network's test accuracy, when a run trained the baseline. */
+  denseTestAccuracy: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Runs still going: their tickets join the chart when they finish. */
+  running: Type.Integer({ minimum: 0 }),
+});
+export type Comparison = Static<typeof ComparisonSchema>;
+
+export const ComparisonFormatSchema = Type.Union([
+  Type.Literal('csv'),
+  Type.Literal('svg'),
+  Type.Literal('png'),
+]);
+export type ComparisonFormat = Static<typeof ComparisonFormatSchema>;
+
 // ---------- host -> webview ----------
 
 export const ToViewMessageSchema = Type.Union([
@@ -216,6 +248,8 @@ export const ToViewMessageSchema = Type.Union([
   Type.Object({ type: Type.Literal('mask'), mask: MaskBitmapSchema }),
   /** Show this layer (the sidebar's click opens the dashboard on it). */
   Type.Object({ type: Type.Literal('selectLayer'), layer: Type.String() }),
+  /** The tickets to compare, sent whole whenever one is added; null: nothing to compare. */
+  Type.Object({ type: Type.Literal('comparison'), comparison: Nullable(ComparisonSchema) }),
 ]);
 export type ToViewMessage = Static<typeof ToViewMessageSchema>;
 
@@ -230,6 +264,18 @@ export const FromViewMessageSchema = Type.Union([
   /** The dashboard shows this layer now (its mask is wanted); from the sidebar: open the dashboard on it. */
   Type.Object(
     { type: Type.Literal('selectLayer'), layer: Type.String({ minLength: 1 }) },
+    { additionalProperties: false },
+  ),
+  /**
+   * Save the comparison as a file the user picks: CSV and SVG as text, PNG as base64 (the page draws
+   * it; only the host can write to the workspace).
+   */
+  Type.Object(
+    {
+      type: Type.Literal('saveComparison'),
+      format: ComparisonFormatSchema,
+      content: Type.String({ minLength: 1, maxLength: 20_000_000 }),
+    },
     { additionalProperties: false },
   ),
 ]);

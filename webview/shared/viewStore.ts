@@ -2,11 +2,26 @@
 // host's), the run's status and the selected layer's mask. It records what changed since the last
 // draw, so a frame redraws only those parts.
 import { applyToHistory, emptyHistory } from '../protocol/runHistory';
-import type { MaskBitmap, RunHistoryData, RunStatusView, ToViewMessage } from '../protocol/viewProtocol';
+import type {
+  Comparison,
+  MaskBitmap,
+  RunHistoryData,
+  RunStatusView,
+  ToViewMessage,
+} from '../protocol/viewProtocol';
 
 /** 'resize': the page's width changed, so every chart is drawn again. */
 export type Part =
-  'status' | 'layers' | 'stats' | 'progress' | 'marks' | 'ticket' | 'mask' | 'selection' | 'resize';
+  | 'status'
+  | 'layers'
+  | 'stats'
+  | 'progress'
+  | 'marks'
+  | 'ticket'
+  | 'mask'
+  | 'selection'
+  | 'resize'
+  | 'comparison';
 
 export class ViewStore {
   status: RunStatusView | null = null;
@@ -15,6 +30,8 @@ export class ViewStore {
   loaded = false;
   canStart = false;
   mask: MaskBitmap | null = null;
+  /** Not part of a run's history: it spans several runs, and stays when the focused run changes. */
+  comparison: Comparison | null = null;
   /** The run the snapshot was of: a mask belongs to one run and must not be drawn for the next. */
   private runId: string | null = null;
   readonly dirty = new Set<Part>();
@@ -41,6 +58,10 @@ export class ViewStore {
       case 'mask':
         this.mask = message.mask;
         this.dirty.add('mask');
+        return;
+      case 'comparison':
+        this.comparison = message.comparison;
+        this.dirty.add('comparison');
         return;
       case 'selectLayer':
         // The page decides what selecting means; see the dashboard's main.

@@ -24,6 +24,7 @@ function testHub(manager: RunManager, errors: string[]): ViewHub {
     openDashboard: () => undefined,
     readMask: async () => null,
     onError: (m) => errors.push(m),
+    saveComparison: () => errors.push('nothing is saved in this test'),
   });
 }
 
@@ -118,7 +119,8 @@ describe('run history from metrics.jsonl', () => {
     hub.received(dashboard.channel, { type: 'ready' });
     hub.received(sidebar.channel, { type: 'ready' });
     await hub.showRun({ runDir, runId: RUN_ID });
-    const snapshot = dashboard.sent.at(-1);
+    const lastSnapshot = () => dashboard.sent.filter((m) => m.type === 'snapshot').at(-1);
+    const snapshot = lastSnapshot();
     assert.ok(snapshot?.type === 'snapshot');
     assert.deepEqual(snapshot.run, { runDir, runId: RUN_ID });
     assert.deepEqual(snapshot.history, live.history);
@@ -128,7 +130,7 @@ describe('run history from metrics.jsonl', () => {
     assert.deepEqual(hub.dashboardRun, { runDir, runId: RUN_ID });
     assert.equal(sidebar.sent.length, 1, 'the sidebar keeps the focused run');
     hub.followFocus();
-    const back = dashboard.sent.at(-1);
+    const back = lastSnapshot();
     assert.ok(back?.type === 'snapshot');
     assert.equal(back.history, null);
     assert.equal(back.run, null);
