@@ -3,12 +3,13 @@
 // it, and stops the engine, which then exits cleanly; any other end is the scheduler's to judge.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { resolveConfig } from '../config/resolveConfig';
 import { EngineSupervisor } from '../host/engineSupervisor';
 import { parseEngineMessage, type EngineMessage } from '../protocol/engineProtocol';
 import { METRICS_FILE } from '../runs/runStore';
 import type { LaunchMember, MemberExit } from './sweepScheduler';
-import type { MemberResult } from './sweepStore';
+import { MemberResultSchema, type MemberResult } from './sweepStore';
 
 export interface EngineLauncherOptions {
   /** Absolute path of dist/engine.js. */
@@ -24,8 +25,8 @@ export interface EngineLauncherOptions {
 /** A member's result from an engine message that reports a ticket; null for any other message. */
 export function ticketResultOf(message: EngineMessage): MemberResult | null {
   if (message.type !== 'ticket') return null;
-  const { type: _type, ...result } = message;
-  return result;
+  // Clean drops what the result does not hold: the type, a metrics line's time.
+  return Value.Clean(MemberResultSchema, structuredClone(message)) as MemberResult;
 }
 
 /**

@@ -187,6 +187,7 @@ export class SweepScheduler extends EventEmitter<SchedulerEvents> {
     this.changed(m);
     const exit = await handle.exit;
     this.handles.delete(m.index);
+    m.lastExit = { code: exit.code, signal: exit.signal };
     const clean = exit.code === 0 && exit.signal === null && !exit.error;
     if (attempt.ticket && clean) this.end(m, 'finished', null);
     else if (this.stopRequested && exit.expected) this.end(m, 'stopped', null);

@@ -51,6 +51,11 @@ export const MemberStateSchema = Type.Object({
   runDir: Nullable(Type.String()),
   /** The engine process of the current or last attempt. */
   pid: Nullable(Type.Integer()),
+  /** How the last attempt's engine ended: code 0 and no signal for a clean end or a graceful stop. */
+  lastExit: Type.Union([
+    Type.Object({ code: Nullable(Type.Integer()), signal: Nullable(Type.String()) }),
+    Type.Null(),
+  ]),
   /** Why the last attempt failed; null unless status is failed. */
   failure: Nullable(Type.String()),
   attempts: Type.Integer({ minimum: 0 }),
@@ -88,6 +93,7 @@ export function initialMemberState(spec: MemberSpec): MemberState {
     runId: null,
     runDir: null,
     pid: null,
+    lastExit: null,
     failure: null,
     attempts: 0,
     result: null,

@@ -20,34 +20,62 @@ function currentState(workDir: string): SweepState | null {
   return file && existsSync(file) ? readSweepState(file) : null;
 }
 
+interface RunningCli {
+  stdout: string;
+  stderr: string;
+  done: boolean;
+  exited: Promise<number | null>;
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+const started: RunningCli[] = [];
+
+/** The CLI in a process group of its own, as a shell runs a foreground job. */
+function startSweep(workDir: string): RunningCli {
+  const child = spawn(process.execPath, [requireBuilt('cli.js'), 'sweep', '--config', 'sweep.json'], {
+    cwd: workDir,
+    detached: true,
+  });
+  const cli: RunningCli = {
+    stdout: '',
+    stderr: '',
+    done: false,
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    // To the whole group, as a terminal's Ctrl-C: the engines must not get it, the CLI stops them.
+    signalGroup: (signal) => process.kill(-(child.pid as number), signal),
+  };
+  child.stdout.on('data', (d: Buffer) => (cli.stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (cli.stderr += d.toString()));
+  void cli.exited.then(() => (cli.done = true));
+  started.push(cli);
+  return cli;
+}
+
+function writeSweep(workDir: string, epochsPerRound: number): void {
+  writeFileSync(
+    path.join(workDir, 'sweep.json'),
+    JSON.stringify({
+      base: tinyConfig({ backend: 'wasm', epochsPerRound }),
+      values: [-0.1, 0, 0.1],
+      parallel: 2,
+    }),
+  );
+}
+
 describe('CLI: sparsity-lab sweep with real engines', function () {
   this.timeout(300_000);
+  // A failed assertion must not leave a sweep running (its engines exit with it).
+  afterEach(() => started.filter((c) => !c.done).forEach((c) => c.signalGroup('SIGKILL')));
 
   it('survives a killed member, exits non-zero naming it, and --resume finishes it', async () => {
     const workDir = mkdtempSync(path.join(os.tmpdir(), 'sparsity-sweep-cli-'));
-    writeFileSync(
-      path.join(workDir, 'sweep.json'),
-      JSON.stringify({
-        base: tinyConfig({ backend: 'wasm', epochsPerRound: 3 }),
-        values: [-0.1, 0, 0.1],
-        parallel: 2,
-      }),
-    );
-    const cli = spawn(process.execPath, [requireBuilt('cli.js'), 'sweep', '--config', 'sweep.json'], {
-      cwd: workDir,
-    });
-    let stdout = '';
-    let stderr = '';
-    cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
-    let cliDone = false;
-    void exited.then(() => (cliDone = true));
+    writeSweep(workDir, 3);
+    const cli = startSweep(workDir);
 
     // Kill member 0's engine once it has saved a snapshot mid-run.
     const pids = new Set<number>();
     let killed: { pid: number; runId: string } | null = null;
-    while (!killed && !cliDone) {
+    while (!killed && !cli.done) {
       const state = currentState(workDir);
       const running = state?.members.filter((m) => m.status === 'running') ?? [];
       assert.ok(running.length <= 2, `${running.length} members running at once`);
@@ -64,9 +92,9 @@ describe('CLI: sparsity-lab sweep with real engines', function () {
       }
       await sleep(50);
     }
-    assert.ok(killed, `member 0 was never seen mid-run; stderr: ${stderr}`);
-    const code = await exited;
-    assert.equal(code, 1, `stdout: ${stdout}\nstderr: ${stderr}`);
+    assert.ok(killed, `member 0 was never seen mid-run; stderr: ${cli.stderr}`);
+    const code = await cli.exited;
+    assert.equal(code, 1, `stdout: ${cli.stdout}\nstderr: ${cli.stderr}`);
 
     const afterKill = currentState(workDir) as SweepState;
     const id = afterKill.sweepId;
@@ -75,8 +103,8 @@ describe('CLI: sparsity-lab sweep with real engines', function () {
       ['failed', 'finished', 'finished'],
     );
     assert.equal(afterKill.members[0].runId, killed.runId);
-    assert.match(stderr, /member 0 \(maskInit=-0\.1\) failed: the engine was killed \(SIGKILL\)/);
-    assert.ok(stderr.includes(`sparsity-lab sweep --resume ${id}`), stderr);
+    assert.match(cli.stderr, /member 0 \(maskInit=-0\.1\) failed: the engine was killed \(SIGKILL\)/);
+    assert.ok(cli.stderr.includes(`sparsity-lab sweep --resume ${id}`), cli.stderr);
     for (const m of afterKill.members.slice(1)) {
       assert.ok(m.result && m.result.ticketDir && existsSync(path.join(m.result.ticketDir, 'ticket.json')));
     }
@@ -115,5 +143,38 @@ describe('CLI: sparsity-lab sweep with real engines', function () {
       assert.ok(row.includes(`${((m.result?.testAccuracy ?? NaN) * 100).toFixed(2)}%`), row);
     }
     assert.ok(resumed.stdout.includes(`sweep folder: ${path.join(SWEEPS_DIR, id)}`), resumed.stdout);
+  });
+
+  it('stops every member gracefully on Ctrl-C, leaves no engine behind and says how to resume', async () => {
+    const workDir = mkdtempSync(path.join(os.tmpdir(), 'sparsity-sweep-cli-'));
+    writeSweep(workDir, 20);
+    const cli = startSweep(workDir);
+    let state: SweepState | null = null;
+    while (!cli.done && !(state?.members.filter((m) => m.runId !== null).length === 2)) {
+      await sleep(50);
+      state = currentState(workDir);
+    }
+    const pids = (state?.members ?? []).map((m) => m.pid).filter((p): p is number => p !== null);
+    assert.equal(pids.length, 2, cli.stderr);
+    cli.signalGroup('SIGINT');
+    assert.equal(await cli.exited, 130, `stdout: ${cli.stdout}\nstderr: ${cli.stderr}`);
+    const after = currentState(workDir) as SweepState;
+    assert.deepEqual(
+      after.members.map((m) => m.status),
+      ['stopped', 'stopped', 'pending'],
+    );
+    assert.ok(
+      cli.stderr.includes(`stopped. Resume with: sparsity-lab sweep --resume ${after.sweepId}`),
+      cli.stderr,
+    );
+    assert.deepEqual(
+      after.members.slice(0, 2).map((m) => m.lastExit),
+      [
+        { code: 0, signal: null },
+        { code: 0, signal: null },
+      ],
+      'each engine stopped when asked, none had to be killed',
+    );
+    for (const pid of pids) assert.equal(isAlive(pid), false, `engine ${pid} outlived the sweep`);
   });
 });
