@@ -112,9 +112,13 @@ export class SweepView {
   }
 
   private draw(): void {
-    const text = `${liveTable(this.members, this.live)}\n`;
-    this.out.write(text);
-    this.drawnLines = text.split('\n').length - 1;
+    const text = liveTable(this.members, this.live);
+    this.out.write(`${text}\n`);
+    // A line wider than the terminal wraps and takes more rows to erase (the table has no colours).
+    const width = this.out.columns || Infinity;
+    this.drawnLines = text
+      .split('\n')
+      .reduce((n, line) => n + Math.max(1, Math.ceil(line.length / width)), 0);
   }
 }
 
