@@ -1,6 +1,6 @@
 // `sparsity-lab`: the engine in a terminal. `search` runs a whole ticket search with a progress bar and
 // per-layer tables, exports the ticket and prints where it is; Ctrl-C stops cleanly and says how to
-// resume. Errors print one line naming the file and field, and the exit code is non-zero.
+// resume. `sweep` runs several searches as engine processes (sweepCommand.ts). Errors print one line naming the file and field, and the exit code is non-zero.
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBackend } from '../backend/selectBackend';
@@ -12,6 +12,7 @@ import { openSession } from '../session/openSession';
 import { ENGINE_VERSION } from '../version';
 import { ProgressView } from './progressView';
 import { addSearchFlags, flagsSetField, flagsToConfig, mergeFlags } from './searchFlags';
+import { sweep, type SweepOptions } from './sweepCommand';
 
 const pct = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`);
 
@@ -129,6 +130,16 @@ function main(): void {
   searchCommand.action(async (options: SearchOptions, command: Command) => {
     process.exitCode = await search(options, command);
   });
+  program
+    .command('sweep')
+    .description('run CS searches that differ in one hyperparameter, several at a time')
+    .option('--config <file>', 'a sweep file (sweep.json): base config, vary, values, parallel, extraRuns')
+    .option('--resume <sweep-id>', 'relaunch the members of a sweep that did not finish')
+    .option('--parallel <n>', 'members at once (default: the sweep file, else the number of cores)')
+    .option('--json', 'print member changes and engine events as JSON lines on stdout')
+    .action(async (options: SweepOptions) => {
+      process.exitCode = await sweep(options);
+    });
   program
     .command('schema')
     .description('print the JSON Schema of sparsity.json')

@@ -2,7 +2,7 @@
 // checked SearchConfig, or a ConfigError that names the file, the field and what was expected.
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler';
 import { DataConfigSchema, SearchConfigSchema, type SearchConfig } from './configSchema';
 
 export class ConfigError extends Error {
@@ -45,6 +45,18 @@ function fieldName(pointer: string): string {
   return pointer.replace(/^\//, '').replace(/\//g, '.');
 }
 
+/** The schema error to report: the deepest one is the most specific for unions such as `data`. */
+export function schemaError(errors: Iterable<ValueError>, source: string): ConfigError {
+  const best = [...errors].sort((a, b) => b.path.length - a.path.length)[0];
+  if (!best) return new ConfigError(source, '', 'does not match its schema');
+  const got = JSON.stringify(best.value);
+  return new ConfigError(
+    source,
+    fieldName(best.path),
+    `${best.message} (got ${got === undefined ? 'nothing' : got})`,
+  );
+}
+
 /**
  * Fills defaults and validates. `source` names where the values came from (a file path, or "flags").
  * Unknown keys are errors, so a typo never silently falls back to a default.
@@ -64,17 +76,7 @@ export function resolveConfig(raw: Record<string, unknown>, source: string): Sea
     ...structuredClone(raw),
   });
   checkData((withDefaults as { data?: unknown }).data, source);
-  if (!checker.Check(withDefaults)) {
-    // The deepest error is the most specific one for unions such as `data`.
-    const errors = [...checker.Errors(withDefaults)];
-    const best = errors.sort((a, b) => b.path.length - a.path.length)[0];
-    const got = JSON.stringify(best.value);
-    throw new ConfigError(
-      source,
-      fieldName(best.path),
-      `${best.message} (got ${got === undefined ? 'nothing' : got})`,
-    );
-  }
+  if (!checker.Check(withDefaults)) throw schemaError(checker.Errors(withDefaults), source);
   const config = withDefaults as SearchConfig;
   checkConsistency(config, source);
   return config;
