@@ -13,6 +13,8 @@ import type { ExtensionServices } from './extensionServices';
 import { LAYER_SPARSITY_VIEW_ID, LayerSparsityViewProvider } from './views/layerSparsityView';
 import { readMaskBitmap } from './views/maskSnapshot';
 import { saveComparison } from './compare/saveComparison';
+import { latestSweepComparison } from './compare/sweepComparison';
+import { SweepController } from './sweep/sweepController';
 import { ViewHub } from './views/viewHub';
 import { showExitFault } from './faults/faultNotifications';
 import { logEngineLine } from './log/engineLog';
@@ -33,7 +35,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const runManager = new RunManager(engineSupervisorFactory(context.extensionPath));
   manager = runManager;
   const runsView = new RunsTreeProvider(runManager);
-  const watcher = new RunsWatcher(() => runsView.refresh());
+  // Set once the hub exists: the dashboard's comparison is read again whenever run or sweep files change.
+  let refreshComparison = () => {};
+  const watcher = new RunsWatcher(() => {
+    runsView.refresh();
+    refreshComparison();
+  });
   const services: ExtensionServices = {
     manager: runManager,
     log,
@@ -53,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): void {
     saveComparison: (format, content) => void saveComparison(format, content, log),
   });
   const dashboard = new DashboardController(context.extensionUri, hub, log);
+  refreshComparison = comparisonRefresher(hub, log);
+  const sweeps = new SweepController(services, context.extensionPath, refreshComparison);
   const layerSparsity = new LayerSparsityViewProvider(context.extensionUri, hub, log);
   const progress = new SearchProgress(
     runManager,
@@ -119,10 +128,43 @@ export function activate(context: vscode.ExtensionContext): void {
     command('sparsityLab.openRunInDashboard', (arg) => dashboard.open(runRefOf(arg))),
     command('sparsityLab.showLog', () => log.show()),
     command('sparsityLab.refreshRuns', () => runsView.refresh()),
+    command('sparsityLab.startSweep', () => sweeps.startCommand()),
+    command('sparsityLab.resumeSweep', () => sweeps.resumeCommand()),
+    sweeps,
   );
+  refreshComparison();
 
   // Keeps a workspace's schema copy in step with this version after an update; never blocks activation.
   void refreshExistingSchemaCopies(vscode.workspace.workspaceFolders ?? []);
+}
+
+/**
+ * Reads the newest sweep's comparison and gives it to the dashboards; calls that come while one read
+ * is on its way are folded into one more read after it.
+ */
+function comparisonRefresher(hub: ViewHub, log: vscode.LogOutputChannel): () => void {
+  let reading = false;
+  let again = false;
+  const read = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      hub.setComparison(await latestSweepComparison(folders));
+    } catch (e) {
+      log.warn(`could not read the sweep comparison: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      reading = false;
+    }
+    if (again) {
+      again = false;
+      await read();
+    }
+  };
+  return () => void read();
 }
 
 /** A finished search: say what it found and offer the export. */

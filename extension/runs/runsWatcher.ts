@@ -1,8 +1,10 @@
-// Refreshes the Runs view when run or ticket folders change on disk. A search appends to its metrics
-// several times a second, so refreshes are throttled: at most one per interval, always a last one.
+// Refreshes the Runs view (and the sweep comparison) when run, sweep or ticket folders change on disk.
+// A search appends to its metrics several times a second, so refreshes are throttled: at most one per
+// interval, always a last one.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SETTINGS_SECTION } from '../config/settings';
+import { sweepsRoot } from '../../engine/sweep/sweepStore';
 import { RUNS_FOLDER, ticketsDirOf } from './runsTreeProvider';
 
 const REFRESH_INTERVAL_MS = 1500;
@@ -62,6 +64,8 @@ export class RunsWatcher implements vscode.Disposable {
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const runs = path.join(folder.uri.fsPath, RUNS_FOLDER);
       this.add(new vscode.RelativePattern(vscode.Uri.file(runs), '**'));
+      // A sweep's sweep.json changes as its members start and end: the comparison follows it.
+      this.add(new vscode.RelativePattern(vscode.Uri.file(sweepsRoot(folder.uri.fsPath)), '*/sweep.json'));
       // A ticket folder appears by a rename of the whole folder, so the folder itself is watched too.
       this.add(new vscode.RelativePattern(vscode.Uri.file(ticketsDirOf(folder)), '{*,*/ticket.json}'));
     }
