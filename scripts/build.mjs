@@ -40,6 +40,7 @@ const engineEntries = {
   cli: 'engine/cli/main.ts',
   engine: 'engine/ipc/childMain.ts',
   bench: 'engine/bench/main.ts',
+  compare: 'engine/bench/compare.ts',
 };
 const builds = [
   esbuild.build({

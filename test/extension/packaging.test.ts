@@ -124,6 +124,7 @@ describe('extension: the packaged .vsix', function () {
       [],
     );
     assert.ok(!('extension/dist/bench.js' in files), 'the benchmark is not for users');
+    assert.ok(!('extension/dist/compare.js' in files), 'nor is the comparison benchmark');
     const allowed = [
       /^\[Content_Types\]\.xml$/,
       /^extension\.vsixmanifest$/,
