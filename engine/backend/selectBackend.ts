@@ -9,7 +9,6 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWasmGradKernels } from './wasmGradKernels';
@@ -36,7 +35,11 @@ export interface BackendReport {
 }
 
 export interface BackendOptions {
-  /** Threads for the wasm backend; default every core. */
+  /**
+   * Threads for the wasm backend; default 1. Two threads measured slower than one on a loaded 2-core
+   * machine (engine/bench/PROFILE.md), for PyTorch too, so more threads stay opt-in until measured on
+   * an idle one.
+   */
   wasmThreads?: number;
 }
 
@@ -112,7 +115,7 @@ async function activate(
       await activateNative(NATIVE_PACKAGES[candidate], nativeBackendPath);
       return undefined;
     case 'wasm':
-      return activateWasm(options.wasmThreads ?? availableParallelism());
+      return activateWasm(options.wasmThreads ?? 1);
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) {
         throw new Unavailable(`the cpu backend (tfjs-backend-cpu ${version_cpu}) failed to initialise`);

@@ -125,7 +125,7 @@ async function profileCase(c: Case): Promise<void> {
     kernelMs += ms;
   }
   const scalarInputs = profile.kernels.filter((k) =>
-    k.inputShapes.some((s) => s !== undefined && s.length === 0),
+    k.inputShapes.some((s) => s != null && s.length === 0),
   ).length;
 
   const f = (x: number) => x.toFixed(2);

@@ -48,13 +48,12 @@ describe('selectBackend', function () {
 
   it("'wasm' switches to wasm and adds the gradient kernels it lacks", async () => {
     const report = await selectBackend('wasm');
-    // By default the wasm backend runs a thread per core (engine/backend/wasmThreads.ts).
+    // One thread unless asked for more (selectBackend's wasmThreads option).
     assert.deepEqual(report, {
       name: 'wasm',
       choice: 'wasm',
       attempts: [{ candidate: 'wasm', ok: true }],
-      threads: Math.min(os.availableParallelism(), 8),
-      ...(os.availableParallelism() > 8 ? { threadsReason: report.threadsReason } : {}),
+      threads: 1,
     });
     assert.equal(tf.getBackend(), 'wasm');
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'Conv2DBackpropFilter is registered');
