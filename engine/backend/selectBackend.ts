@@ -12,6 +12,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWasmGradKernels } from './wasmGradKernels';
+import { activateWasmWithThreads, type WasmThreadsResult } from './wasmThreads';
 
 export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 
@@ -27,6 +28,19 @@ export interface BackendReport {
   name: string;
   choice: string;
   attempts: BackendAttempt[];
+  /** Threads the backend computes with, where we control it (wasm, cpu); absent for native backends. */
+  threads?: number;
+  /** Why the backend runs fewer threads than asked for; absent when it runs them all. */
+  threadsReason?: string;
+}
+
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend; default 1. Two threads measured slower than one on a loaded 2-core
+   * machine (engine/bench/PROFILE.md), for PyTorch too, so more threads stay opt-in until measured on
+   * an idle one.
+   */
+  wasmThreads?: number;
 }
 
 type Candidate = Exclude<BackendChoice, 'auto'>;
@@ -62,14 +76,21 @@ class Unavailable extends Error {}
 export async function selectBackend(
   choice: BackendChoice,
   nativeBackendPath?: string,
+  options: BackendOptions = {},
 ): Promise<BackendReport> {
   const candidates = choice === 'auto' ? AUTO_ORDER : [choice];
   const attempts: BackendAttempt[] = [];
   for (const candidate of candidates) {
     try {
-      await activate(candidate, nativeBackendPath);
+      const threads = await activate(candidate, nativeBackendPath, options);
       attempts.push({ candidate, ok: true });
-      return { name: tf.getBackend(), choice, attempts };
+      return {
+        name: tf.getBackend(),
+        choice,
+        attempts,
+        ...(threads === undefined ? {} : { threads: threads.threads }),
+        ...(threads?.reason === undefined ? {} : { threadsReason: threads.reason }),
+      };
     } catch (err) {
       const reason = err instanceof Unavailable ? err.message : `failed: ${describe(err)}`;
       attempts.push({ candidate, ok: false, reason });
@@ -82,18 +103,24 @@ export async function selectBackend(
   throw new Error(`Backend '${choice}' is unavailable: ${attempts[0]?.reason ?? 'unknown reason'}`);
 }
 
-async function activate(candidate: Candidate, nativeBackendPath: string | undefined): Promise<void> {
+/** Activates one candidate; resolves to its thread count where we know it. */
+async function activate(
+  candidate: Candidate,
+  nativeBackendPath: string | undefined,
+  options: BackendOptions,
+): Promise<WasmThreadsResult | undefined> {
   switch (candidate) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
-      return activateNative(NATIVE_PACKAGES[candidate], nativeBackendPath);
+      await activateNative(NATIVE_PACKAGES[candidate], nativeBackendPath);
+      return undefined;
     case 'wasm':
-      return activateWasm();
+      return activateWasm(options.wasmThreads ?? 1);
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) {
         throw new Unavailable(`the cpu backend (tfjs-backend-cpu ${version_cpu}) failed to initialise`);
       }
-      return;
+      return { threads: 1 }; // plain JavaScript on the main thread
   }
 }
 
@@ -173,7 +200,7 @@ function tryResolveFrom(dir: string, packageName: string): string | undefined {
   }
 }
 
-async function activateWasm(): Promise<void> {
+async function activateWasm(threads: number): Promise<WasmThreadsResult> {
   const dir = wasmBinaryDir();
   try {
     // The backend appends the binary's name to this prefix, so it needs the trailing separator.
@@ -181,10 +208,14 @@ async function activateWasm(): Promise<void> {
   } catch (err) {
     throw new Unavailable(`could not point the wasm backend at ${dir}: ${describe(err)}`);
   }
-  if (!(await tf.setBackend('wasm'))) {
-    throw new Unavailable(`the wasm backend failed to initialise from ${dir}`);
+  let result: WasmThreadsResult;
+  try {
+    result = await activateWasmWithThreads(threads);
+  } catch (err) {
+    throw new Unavailable(`the wasm backend failed to initialise from ${dir}: ${describe(err)}`);
   }
   registerWasmGradKernels();
+  return result;
 }
 
 /**

@@ -31,17 +31,30 @@ export interface StepBenchResult {
   finite: boolean;
 }
 
+/** What both our step and the PyTorch reference's step train with (cs_step_bench.py reads these names). */
+export interface StepBenchHyper {
+  learningRate: number;
+  maskLearningRate: number;
+  momentum: number;
+  weightDecay: number;
+  lambda: number;
+  temperature: number;
+  maskInit: number;
+}
+
 // The search's defaults (configSchema): weight decay on weights only, Nesterov momentum 0.9, T = 1 at the
 // start of a round. The learning rates are lower than the search's 0.1 so that random labels cannot blow
 // the weights up to Inf/NaN within the run, which would make the arithmetic unrepresentative.
-const MOMENTUM = 0.9;
-const WEIGHT_DECAY = 1e-4;
-const LEARNING_RATE = 0.01;
-const MASK_LEARNING_RATE = 0.01;
-const LAMBDA = 1e-8;
-const TEMPERATURE = 1;
-const MASK_INIT = 0;
-const SEED = 1234;
+export const BENCH_HYPER: Readonly<StepBenchHyper> = {
+  learningRate: 0.01,
+  maskLearningRate: 0.01,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  lambda: 1e-8,
+  temperature: 1,
+  maskInit: 0,
+};
+export const BENCH_SEED = 1234;
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,22 +67,27 @@ export async function benchCsVsDense(plan: StepBenchPlan): Promise<StepBenchResu
   const built = buildZooModel(plan.model, {
     inputShape: plan.inputShape,
     numClasses: plan.numClasses,
-    seed: SEED,
+    seed: BENCH_SEED,
   });
-  const mm = new MaskedModel(built.model, listMaskableLayers(built.model, built.denseByDefault), MASK_INIT);
-  const weightOpt = new NesterovSgd(mm.trainableWeights(), { momentum: MOMENTUM, weightDecay: WEIGHT_DECAY });
-  const maskOpt = new NesterovSgd(mm.maskLogits(), { momentum: MOMENTUM, weightDecay: 0 });
+  const mm = new MaskedModel(
+    built.model,
+    listMaskableLayers(built.model, built.denseByDefault),
+    BENCH_HYPER.maskInit,
+  );
+  const { momentum, weightDecay, lambda, temperature, learningRate, maskLearningRate } = BENCH_HYPER;
+  const weightOpt = new NesterovSgd(mm.trainableWeights(), { momentum, weightDecay });
+  const maskOpt = new NesterovSgd(mm.maskLogits(), { momentum, weightDecay: 0 });
   // Random values are enough: no kernel's speed depends on them (while they stay finite).
   const batch: Batch = {
-    x: tf.randomNormal([plan.batchSize, ...plan.inputShape], 0, 1, 'float32', SEED),
-    labels: tf.randomUniform([plan.batchSize], 0, plan.numClasses, 'int32', SEED) as tf.Tensor1D,
+    x: tf.randomNormal([plan.batchSize, ...plan.inputShape], 0, 1, 'float32', BENCH_SEED),
+    labels: tf.randomUniform([plan.batchSize], 0, plan.numClasses, 'int32', BENCH_SEED) as tf.Tensor1D,
     size: plan.batchSize,
   };
   let finite = true;
 
   // trainStep awaits its summary, so each call returns only once the backend has finished the step.
   const runBlock = async (cs: boolean, steps: number): Promise<number> => {
-    mm.setMode(cs ? { kind: 'soft', temperature: TEMPERATURE } : { kind: 'dense' });
+    mm.setMode(cs ? { kind: 'soft', temperature } : { kind: 'dense' });
     const start = process.hrtime.bigint();
     for (let i = 0; i < steps; i++) {
       const r = cs
@@ -77,13 +95,13 @@ export async function benchCsVsDense(plan: StepBenchPlan): Promise<StepBenchResu
             mm,
             batch,
             plan.numClasses,
-            LAMBDA,
+            lambda,
             weightOpt,
             maskOpt,
-            LEARNING_RATE,
-            MASK_LEARNING_RATE,
+            learningRate,
+            maskLearningRate,
           )
-        : await trainStep(mm, batch, plan.numClasses, 0, weightOpt, null, LEARNING_RATE, 0);
+        : await trainStep(mm, batch, plan.numClasses, 0, weightOpt, null, learningRate, 0);
       finite &&= Number.isFinite(r.crossEntropy);
     }
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;

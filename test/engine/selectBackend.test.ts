@@ -48,7 +48,13 @@ describe('selectBackend', function () {
 
   it("'wasm' switches to wasm and adds the gradient kernels it lacks", async () => {
     const report = await selectBackend('wasm');
-    assert.deepEqual(report, { name: 'wasm', choice: 'wasm', attempts: [{ candidate: 'wasm', ok: true }] });
+    // One thread unless asked for more (selectBackend's wasmThreads option).
+    assert.deepEqual(report, {
+      name: 'wasm',
+      choice: 'wasm',
+      attempts: [{ candidate: 'wasm', ok: true }],
+      threads: 1,
+    });
     assert.equal(tf.getBackend(), 'wasm');
     assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'), 'Conv2DBackpropFilter is registered');
     // The backend really computes: a conv gradient used to throw on wasm.
@@ -63,8 +69,28 @@ describe('selectBackend', function () {
 
   it("'cpu' switches to cpu", async () => {
     const report = await selectBackend('cpu');
-    assert.deepEqual(report, { name: 'cpu', choice: 'cpu', attempts: [{ candidate: 'cpu', ok: true }] });
+    assert.deepEqual(report, {
+      name: 'cpu',
+      choice: 'cpu',
+      attempts: [{ candidate: 'cpu', ok: true }],
+      threads: 1,
+    });
     assert.equal(tf.getBackend(), 'cpu');
+  });
+
+  it("'wasm' runs the thread count asked for, and one thread gives the same numbers as two", async () => {
+    const matmul = () =>
+      tf.tidy(() => {
+        const a = tf.randomNormal([96, 130], 0, 1, 'float32', 5);
+        const b = tf.randomNormal([130, 70], 0, 1, 'float32', 6);
+        return Array.from(tf.matMul(a, b).dataSync());
+      });
+    const one = await selectBackend('wasm', undefined, { wasmThreads: 1 });
+    assert.equal(one.threads, 1);
+    const single = matmul();
+    const two = await selectBackend('wasm', undefined, { wasmThreads: 2 });
+    assert.equal(two.threads, 2, two.threadsReason);
+    assert.deepEqual(matmul(), single);
   });
 
   it("'auto' ends on wasm here, saying the native packages are not installed", async function () {
