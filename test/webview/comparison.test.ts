@@ -1,5 +1,7 @@
 // The dashboard's comparison card in headless Chromium: CS tickets as points and IMP rounds as a line
-// against a log density axis, the dense level, the table beside them, and the three exports.
+// against a log density axis, the dense level, the table beside them, and the three exports. The
+// comparison is a recorded one: `npm run compare -- --quick`'s comparison.json (real runs on 2,000
+// digits, a ticket that kept no weight among them).
 import { strict as assert } from 'node:assert';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +12,7 @@ import { CSV_HEADER } from '../../webview/dashboard/comparisonExport';
 import { launchBrowser, openWebview, ROOT, type WebviewPage } from './support/webviewPage';
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/webview');
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 const fixture = (): Comparison =>
   JSON.parse(readFileSync(path.join(__dirname, 'fixtures/comparison.json'), 'utf8')) as Comparison;
 
@@ -72,9 +75,17 @@ describe('webview: comparison of CS tickets, IMP rounds and the dense network', 
       const comparison = fixture();
       const view = await openWith(browser, comparison, theme);
       const circles = view.page.locator('.comparison-chart circle.ticket');
-      assert.equal(await circles.count(), comparison.points.length);
+      // Every ticket that keeps a weight; one that keeps none cannot sit on a log axis and is named below.
+      const drawable = comparison.points.filter((p) => p.keptFraction > 0);
+      assert.ok(drawable.length < comparison.points.length, 'the recording has a ticket that keeps nothing');
+      assert.equal(await circles.count(), drawable.length);
+      assert.match(
+        (await view.page.locator('.comparison-note').textContent()) ?? '',
+        /^1 ticket keeps no weights and is not drawn/,
+      );
       const drawn = await circles.evaluateAll((els) =>
         els.map((e) => ({
+          method: e.getAttribute('data-method'),
           density: Number(e.getAttribute('data-density')),
           accuracy: Number(e.getAttribute('data-accuracy')),
           cx: Number(e.getAttribute('cx')),
@@ -84,7 +95,7 @@ describe('webview: comparison of CS tickets, IMP rounds and the dense network', 
       // Sparser is further right, and by a log scale: halving the density moves it the same distance.
       const byDensity = [...drawn].sort((a, b) => b.density - a.density);
       for (let i = 1; i < byDensity.length; i++) assert.ok(byDensity[i].cx >= byDensity[i - 1].cx);
-      const imp = drawn.filter((_, i) => comparison.points[i].method === 'imp');
+      const imp = drawn.filter((p) => p.method === 'imp');
       const steps = imp.slice(1).map((p, i) => p.cx - imp[i].cx);
       for (const step of steps) assert.ok(Math.abs(step - steps[0]) < 0.01, `uneven log steps: ${steps}`);
       // Higher accuracy is higher up.
@@ -93,11 +104,12 @@ describe('webview: comparison of CS tickets, IMP rounds and the dense network', 
       assert.equal(await view.page.locator('.comparison-chart path.series-imp').count(), 1);
       const dense = await view.page.locator('.comparison-chart .dense-level line').getAttribute('y1');
       const denseText = await view.page.locator('.comparison-chart .dense-level text').textContent();
-      assert.equal(denseText, 'dense 96.90%');
+      assert.equal(denseText, `dense ${pct(comparison.denseTestAccuracy ?? NaN)}`);
       assert.ok(Number(dense) > 0);
+      const count = (method: 'cs' | 'imp') => comparison.points.filter((p) => p.method === method).length;
       assert.deepEqual(await view.page.locator('.comparison-chart .legend-item').allTextContents(), [
-        'CS tickets (5)',
-        'IMP rounds (13)',
+        `CS tickets (${count('cs')})`,
+        `IMP rounds (${count('imp')})`,
         'dense network',
       ]);
       // The table: every ticket and the dense network, CS first, densest first.
@@ -105,8 +117,21 @@ describe('webview: comparison of CS tickets, IMP rounds and the dense network', 
         .locator('.comparison-row')
         .evaluateAll((els) => els.map((r) => Array.from(r.children).map((c) => c.textContent)));
       assert.equal(rows.length, comparison.points.length + 1);
-      assert.deepEqual(rows[0], ['CS', 's0 = 0.1', '17.10%', '97.50%']);
-      assert.deepEqual(rows.at(-1), ['dense', 'all weights', '100.00%', '96.90%']);
+      const densestCs = comparison.points
+        .filter((p) => p.method === 'cs')
+        .sort((a, b) => b.keptFraction - a.keptFraction)[0];
+      assert.deepEqual(rows[0], [
+        'CS',
+        densestCs.label,
+        pct(densestCs.keptFraction),
+        pct(densestCs.testAccuracy),
+      ]);
+      assert.deepEqual(rows.at(-1), [
+        'dense',
+        'all weights',
+        '100.00%',
+        pct(comparison.denseTestAccuracy ?? NaN),
+      ]);
       assert.match(await view.page.locator('.comparison-subtitle').innerText(), /LeNet-300-100/);
       await view.page
         .locator('.comparison')
@@ -139,14 +164,15 @@ describe('webview: comparison of CS tickets, IMP rounds and the dense network', 
     const svg = await exported(view, 'svg');
     assert.match(svg, /^<\?xml/);
     assert.match(svg, /xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    assert.equal((svg.match(/<circle /g) ?? []).length, comparison.points.length);
+    const drawable = comparison.points.filter((p) => p.keptFraction > 0).length;
+    assert.equal((svg.match(/<circle /g) ?? []).length, drawable);
     assert.doesNotMatch(svg, /var\(--/, 'CSS variables mean nothing outside the page');
     // The dark theme's chart blue (#3794ff) is on the CS points.
     assert.match(svg, /class="ticket ticket-cs"[^>]*fill="rgb\(55, 148, 255\)"/);
     // The file renders on its own: load it into a fresh page and count its points.
     const page = await browser.newPage();
     await page.setContent(svg.replace(/^<\?xml[^>]*>\n/, ''));
-    assert.equal(await page.locator('circle.ticket').count(), comparison.points.length);
+    assert.equal(await page.locator('circle.ticket').count(), drawable);
     await page.close();
     await view.page.close();
   });

@@ -19,22 +19,30 @@ export const SERIES_COLORS = {
 
 export const METHOD_NAMES = { cs: 'CS', imp: 'IMP' } as const;
 
-/** Density ticks that read well on a log axis: 100%, 50%, 20%, 10%, 5%, ... down to the data. */
+/**
+ * Density ticks that read well on a log axis: 100%, 50%, 20%, 10%, 5%, ... down to the data; finer
+ * steps when the data spans less than a decade, so the axis always has a few labels.
+ */
 export function densityTicks(min: number): number[] {
-  const ticks: number[] = [];
-  for (let decade = 1; decade >= min / 10 && decade > 1e-6; decade /= 10) {
-    for (const f of [1, 0.5, 0.2]) {
-      const t = decade * f;
-      if (t >= min * 0.999 && t <= 1) ticks.push(t);
+  const ticksWith = (steps: number[]) => {
+    const ticks: number[] = [];
+    for (let decade = 1; decade >= min / 10 && decade > 1e-6; decade /= 10) {
+      for (const f of steps) {
+        const t = decade * f;
+        if (t >= min * 0.999 && t <= 1) ticks.push(t);
+      }
     }
-  }
-  return ticks;
+    return ticks;
+  };
+  const coarse = ticksWith([1, 0.5, 0.2]);
+  return coarse.length >= 4 ? coarse : ticksWith([1, 0.7, 0.5, 0.3, 0.2, 0.15]);
 }
 
 export class ComparisonChart {
   readonly element: HTMLElement;
   readonly svg: SVGSVGElement;
   private readonly legend: HTMLElement;
+  private readonly note: HTMLElement;
 
   constructor() {
     this.element = document.createElement('figure');
@@ -45,7 +53,9 @@ export class ComparisonChart {
     this.legend.className = 'legend';
     this.svg = document.createElementNS(SVG_NS, 'svg');
     this.svg.setAttribute('role', 'img');
-    this.element.append(caption, this.legend, this.svg);
+    this.note = document.createElement('div');
+    this.note.className = 'readout muted comparison-note';
+    this.element.append(caption, this.legend, this.svg, this.note);
   }
 
   draw(comparison: Comparison): void {
@@ -58,8 +68,14 @@ export class ComparisonChart {
     svg.selectAll('*').remove();
     const innerW = width - MARGIN.left - MARGIN.right;
     const innerH = height - MARGIN.top - MARGIN.bottom;
-    const { points, denseTestAccuracy } = comparison;
-    const densities = points.map((p) => p.keptFraction).filter((d) => d > 0);
+    const { denseTestAccuracy } = comparison;
+    // A ticket that keeps no weight has no place on a log axis; the table and the note below list it.
+    const points = comparison.points.filter((p) => p.keptFraction > 0);
+    const left = comparison.points.length - points.length;
+    this.note.textContent = left
+      ? `${left} ticket${left > 1 ? 's keep' : ' keeps'} no weights and ${left > 1 ? 'are' : 'is'} not drawn (see the table).`
+      : '';
+    const densities = points.map((p) => p.keptFraction);
     const minDensity = Math.min(0.5, ...densities);
     // Sparser to the right: the domain runs from all weights down to a little below the sparsest ticket.
     const x = scaleLog()
@@ -125,6 +141,7 @@ export class ComparisonChart {
       .attr('r', (p) => (p.method === 'cs' ? 5 : 3.5))
       .attr('cx', (p) => x(p.keptFraction))
       .attr('cy', (p) => y(p.testAccuracy))
+      .attr('data-method', (p) => p.method)
       .attr('data-density', (p) => String(p.keptFraction))
       .attr('data-accuracy', (p) => String(p.testAccuracy))
       .style('fill', (p) => `var(${SERIES_COLORS[p.method]})`)
