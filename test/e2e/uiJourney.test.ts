@@ -20,12 +20,12 @@ import { CodeServerSession, waitFor } from './codeServer';
 import { configText, EXTENSION_ID, TINY_CONFIG } from './fixtures';
 import {
   clearNotifications,
-  dashboardFrame,
+  inDashboard,
+  inSidebar,
   pick,
   quickInput,
   readBars,
   runFromPalette,
-  sidebarFrame,
   waitForToast,
   waitForBarsToChange,
   waitForStatus,
@@ -103,10 +103,11 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
     await container.waitFor({ state: 'visible', timeout: 60_000 });
     await container.click();
     await page.locator('.pane-header', { hasText: 'Layer Sparsity' }).waitFor({ state: 'visible' });
-    const frame = await sidebarFrame(page);
-    const empty = frame.locator('section.empty', { hasText: 'No ticket search is running' });
-    await empty.waitFor({ state: 'visible', timeout: 30_000 });
-    await frame.locator('section.empty vscode-button', { hasText: 'Start Ticket Search' }).waitFor();
+    await inSidebar(page, async (frame) => {
+      const empty = frame.locator('section.empty', { hasText: 'No ticket search is running' });
+      await empty.waitFor({ state: 'visible', timeout: 30_000 });
+      await frame.locator('section.empty vscode-button', { hasText: 'Start Ticket Search' }).waitFor();
+    });
     await shot('installed-empty-sidebar');
     const installed = readdirSync(path.join(path.dirname(workspace()), 'user-data/ext'));
     assert.ok(
@@ -212,47 +213,52 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
   it('8a. the dashboard opens on the live run and shows its charts', async () => {
     const [runId] = runIds();
     await runFromPalette(page, 'Sparsity Lab: Open Dashboard');
-    const frame = await dashboardFrame(page);
-    await frame.locator('h1', { hasText: `Run ${runId}` }).waitFor({ timeout: 30_000 });
+    await inDashboard(page, (frame) =>
+      frame.locator('h1', { hasText: `Run ${runId}` }).waitFor({ timeout: 30_000 }),
+    );
     // Each chart has drawn data: lines, heatmap cells, histogram bars.
     await waitFor(
       'the dashboard charts to draw',
       async () => {
-        const drawn = await frame.evaluate(() => ({
-          series: Array.from(document.querySelectorAll('svg path.series')).filter(
-            (p) => (p.getAttribute('d') ?? '').length > 20,
-          ).length,
-          heatmapWidth: document.querySelector<HTMLCanvasElement>('.heatmap canvas')?.width ?? 0,
-          histogramBins: document.querySelectorAll('rect.bin').length,
-        }));
+        const drawn = await inDashboard(page, (frame) =>
+          frame.evaluate(() => ({
+            series: Array.from(document.querySelectorAll('svg path.series')).filter(
+              (p) => (p.getAttribute('d') ?? '').length > 20,
+            ).length,
+            heatmapWidth: document.querySelector<HTMLCanvasElement>('.heatmap canvas')?.width ?? 0,
+            histogramBins: document.querySelectorAll('rect.bin').length,
+          })),
+        );
         return drawn.series >= 4 && drawn.heatmapWidth > 0 && drawn.histogramBins > 0 ? drawn : undefined;
       },
       30_000,
     );
     // The whole run, from its first steps, though its engine was restarted after epoch 3.
-    const axis = await frame.locator('.heat-axis').innerText();
+    const axis = await inDashboard(page, (frame) => frame.locator('.heat-axis').innerText());
     const firstStep = Number(/training step (\d+) →/.exec(axis)?.[1]);
     assert.ok(firstStep < 10, `the heatmap starts at step ${firstStep}: ${axis}`);
     await shot('dashboard');
   });
 
   it('4. Rewind from the dashboard to the rewind point: the engine trains the ticket and the dashboard shows it', async () => {
-    const frame = await dashboardFrame(page);
-    await frame.locator('vscode-button[data-command="rewind"]').click();
+    await inDashboard(page, (frame) => frame.locator('vscode-button[data-command="rewind"]').click());
     await quickInput(page).waitFor({ state: 'visible' });
     await shot('rewind-picker');
     await pick(page, 'Rewind point');
     await waitForStatus(page, /Sparsity: (running · )?ticket/, 60_000);
-    const dashboard = await dashboardFrame(page);
-    await dashboard.locator('.status-line', { hasText: /ticket/ }).waitFor({ timeout: 30_000 });
-    await dashboard
-      .locator('g.mark-phase', { hasText: /ticket/i })
-      .first()
-      .waitFor({ timeout: 30_000 });
+    await inDashboard(page, async (frame) => {
+      await frame.locator('.status-line', { hasText: /ticket/ }).waitFor({ timeout: 30_000 });
+      await frame
+        .locator('g.mark-phase', { hasText: /ticket/i })
+        .first()
+        .waitFor({ timeout: 30_000 });
+    });
     await shot('ticket-training');
     await waitForStatus(page, /Sparsity: finished/, 120_000);
     lastBars = await readBars(page);
-    await dashboard.locator('section.ticket:not([hidden])').waitFor({ timeout: 30_000 });
+    await inDashboard(page, (frame) =>
+      frame.locator('section.ticket:not([hidden])').waitFor({ timeout: 30_000 }),
+    );
     await shot('finished');
   });
 
@@ -285,19 +291,26 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
     const [runId] = runIds();
     await runFromPalette(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: 90_000 });
-    const frame = await dashboardFrame(page, 60_000);
-    await frame.locator('h1', { hasText: `Run ${runId}` }).waitFor({ timeout: 60_000 });
-    await frame.locator('section.ticket:not([hidden])').waitFor({ timeout: 30_000 });
+    const [dir, subtitle] = await inDashboard(
+      page,
+      async (frame) => {
+        await frame.locator('h1', { hasText: `Run ${runId}` }).waitFor({ timeout: 60_000 });
+        await frame.locator('section.ticket:not([hidden])').waitFor({ timeout: 30_000 });
+        return [await frame.locator('.ticket-dir').innerText(), await frame.locator('.subtitle').innerText()];
+      },
+      90_000,
+    );
     // Read back from the run's folder: the export and the engine's descriptions are there too.
-    assert.equal(await frame.locator('.ticket-dir').innerText(), path.join(workspace(), 'tickets', runId));
-    assert.match(await frame.locator('.subtitle').innerText(), /LeNet-300-100 \(.*MNIST bundled \(/);
+    assert.equal(dir, path.join(workspace(), 'tickets', runId));
+    assert.match(subtitle, /LeNet-300-100 \(.*MNIST bundled \(/);
     await shot('dashboard-after-reload');
-    await frame.locator('vscode-button[data-command="start"]:not([hidden])').click();
+    await inDashboard(page, (frame) =>
+      frame.locator('vscode-button[data-command="start"]:not([hidden])').click(),
+    );
     await pick(page, /^\s*\S*\s*sparsity\.json/);
     // The run left over from before the reload may still hold the folder; a start asks first.
     await waitForStatus(page, /Sparsity: running/, 60_000);
-    const dashboard = await dashboardFrame(page);
-    await dashboard.locator('vscode-button[data-command="stop"]').click();
+    await inDashboard(page, (frame) => frame.locator('vscode-button[data-command="stop"]').click());
     await waitForStatus(page, /Sparsity: idle/, 60_000);
     await shot('dashboard-stopped');
     assert.equal(runIds().length, 2);

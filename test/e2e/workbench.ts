@@ -75,9 +75,35 @@ export function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): 
   );
 }
 
-export const sidebarFrame = (page: Page): Promise<Frame> => webviewFrame(page, '.layer-bars');
-export const dashboardFrame = (page: Page, timeoutMs?: number): Promise<Frame> =>
-  webviewFrame(page, '.run-header', timeoutMs);
+/** What Playwright throws when a frame goes away under an action: VS Code re-created the webview. */
+const DETACHED =
+  /detached|Target (page, context or browser )?(has been )?closed|Execution context was destroyed/i;
+
+/**
+ * Runs `action` in the webview holding `selector`, again in the new frame if VS Code replaced the old
+ * one meanwhile (it does when a restored panel is laid out after a reload, for one).
+ */
+export async function inWebview<T>(
+  page: Page,
+  selector: string,
+  action: (frame: Frame) => Promise<T>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await webviewFrame(page, selector, Math.max(1000, deadline - Date.now()));
+    try {
+      return await action(frame);
+    } catch (e) {
+      if (!DETACHED.test(String(e)) || Date.now() > deadline) throw e;
+    }
+  }
+}
+
+export const inSidebar = <T>(page: Page, action: (frame: Frame) => Promise<T>, timeoutMs?: number) =>
+  inWebview(page, '.layer-bars', action, timeoutMs);
+export const inDashboard = <T>(page: Page, action: (frame: Frame) => Promise<T>, timeoutMs?: number) =>
+  inWebview(page, '.run-header', action, timeoutMs);
 
 /** One bar of the Layer Sparsity view: the layer and the kept fraction the bar is drawn at. */
 export interface Bar {
@@ -86,17 +112,20 @@ export interface Bar {
   text: string;
 }
 
-export async function readBars(page: Page): Promise<Bar[]> {
-  const frame = await sidebarFrame(page);
-  return frame.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>('.layer-bars:not([hidden]) .layer-row')).map((row) => {
-      const fraction = row.querySelector<HTMLElement>('.bar-fill')?.dataset.fraction ?? '';
-      return {
-        layer: row.dataset.layer ?? '',
-        fraction: fraction === '' ? null : Number(fraction),
-        text: row.querySelector('.layer-value')?.textContent ?? '',
-      };
-    }),
+export function readBars(page: Page): Promise<Bar[]> {
+  return inSidebar(page, (frame) =>
+    frame.evaluate(() =>
+      Array.from(document.querySelectorAll<HTMLElement>('.layer-bars:not([hidden]) .layer-row')).map(
+        (row) => {
+          const fraction = row.querySelector<HTMLElement>('.bar-fill')?.dataset.fraction ?? '';
+          return {
+            layer: row.dataset.layer ?? '',
+            fraction: fraction === '' ? null : Number(fraction),
+            text: row.querySelector('.layer-value')?.textContent ?? '',
+          };
+        },
+      ),
+    ),
   );
 }
 
