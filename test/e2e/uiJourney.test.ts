@@ -2,7 +2,8 @@
 // installed into code-server, broken configs are refused, and a search is started from the Command
 // Palette, watched in the Layer Sparsity view, paused and resumed, killed from outside and resumed
 // from its last snapshot, rewound to its rewind point from the dashboard, exported, and seen again in
-// the dashboard after a window reload, whose buttons then start and stop a new search.
+// the dashboard after a window reload, whose buttons then start and stop a new search; then a sweep
+// of searches runs two at a time and the dashboard compares its tickets with IMP's.
 // The steps build on each other, in order. Screenshots of each go to test-artifacts/e2e/ui-journey-*.png.
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -49,6 +50,14 @@ const BROKEN_CONFIGS = [
   },
 ];
 const ENGINE = 'dist/engine.js';
+/** Three tiny CS searches and IMP beside them, two at a time. */
+const SWEEP = {
+  base: { ...TINY_CONFIG, epochsPerRound: 2 },
+  vary: 'maskInit',
+  values: [-0.1, 0, 0.1],
+  parallel: 2,
+  extraRuns: [{ method: 'imp', rounds: 3 }],
+};
 
 describe('e2e: the user journey through the UI of a real VS Code (code-server, Chromium)', function () {
   this.timeout(15 * 60_000);
@@ -81,6 +90,7 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
       workspaceFiles: {
         'sparsity.json': configText(JOURNEY_CONFIG),
         ...Object.fromEntries(BROKEN_CONFIGS.map((b) => [b.file, configText(b.config)])),
+        'tiny.sweep.json': configText(SWEEP),
       },
     });
     page = await session.openWorkbench();
@@ -314,6 +324,53 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
     await waitForStatus(page, /Sparsity: idle/, 60_000);
     await shot('dashboard-stopped');
     assert.equal(runIds().length, 2);
+    assert.deepEqual(engines(), []);
+  });
+
+  it('9. Start Sweep: its searches run two at a time, and the dashboard compares their tickets with IMP', async () => {
+    const before = new Set(runIds());
+    // Sampled all along the sweep: never more engines than the sweep allows, and that many at times.
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, engines().length)), 50);
+    try {
+      await runFromPalette(page, 'Sparsity Lab: Start Sweep');
+      await pick(page, 'tiny.sweep.json');
+      await waitForToast(page, /Sparsity Lab: sweep \S+/, 60_000);
+      await shot('sweep-running');
+      await waitForToast(page, /sweep \S+ finished: 4 tickets/, 5 * 60_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.equal(most, 2, `at most ${most} engines ran at once`);
+    const members = runIds().filter((id) => !before.has(id));
+    assert.equal(members.length, 4);
+    // Every member's ticket is in the comparison: one point per CS search, one per IMP round.
+    const rows = await inDashboard(page, async (frame) => {
+      await frame.locator('.comparison:not([hidden])').waitFor({ timeout: 30_000 });
+      await frame
+        .locator('.comparison-subtitle', { hasText: /^Sweep \S+ · s0 over -0\.1, 0, 0\.1/ })
+        .waitFor();
+      await frame
+        .locator('.comparison-subtitle', { hasNotText: 'still running' })
+        .waitFor({ timeout: 30_000 });
+      return frame
+        .locator('.comparison-row')
+        .evaluateAll((els) => els.map((r) => Array.from(r.children).map((c) => c.textContent ?? '')));
+    });
+    await inDashboard(page, (frame) => frame.locator('.comparison').scrollIntoViewIfNeeded());
+    await shot('sweep-comparison');
+    assert.deepEqual(
+      rows
+        .filter((r) => r[0] === 'CS')
+        .map((r) => r[1])
+        .sort(),
+      ['s0 = -0.1', 's0 = 0', 's0 = 0.1'],
+    );
+    // IMP's three rounds and its retrained final ticket.
+    assert.deepEqual(
+      rows.filter((r) => r[0] === 'IMP').map((r) => r[1]),
+      ['round 1', 'round 2', 'round 3', 'round 4'],
+    );
     assert.deepEqual(engines(), []);
   });
 });
