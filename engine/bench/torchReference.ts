@@ -3,18 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { ZooModelName } from '../config/configSchema';
-import type { StepBenchHyper } from './stepBench';
+import type { StepBenchHyper, StepBenchPlan } from './stepBench';
 import { findTorchPython, torchScriptDir } from './torchPython';
 
-export interface TorchCase {
-  model: ZooModelName;
-  inputShape: number[];
-  numClasses: number;
-  batchSize: number;
-  warmupSteps: number;
-  stepsPerBlock: number;
-  repetitions: number;
-}
+/** The reference is timed exactly as our step is: same model, batch, warm-up and blocks. */
+export type TorchCase = StepBenchPlan;
 
 export interface TorchCaseResult {
   model: ZooModelName;

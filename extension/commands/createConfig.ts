@@ -3,18 +3,13 @@
 import * as vscode from 'vscode';
 import { schemaReference, scaffoldConfigText } from '../config/configScaffold';
 import { ensureSchemaCopy } from '../config/schemaCopy';
-import { pickFolder } from '../run/workspaceFolders';
+import { pickFolder, uriExists } from '../run/workspaceFolders';
 
 export async function createConfig(): Promise<void> {
   const folder = await pickFolder('Where to create sparsity.json');
   if (!folder) return;
   const file = vscode.Uri.joinPath(folder.uri, 'sparsity.json');
-  let exists = true;
-  try {
-    await vscode.workspace.fs.stat(file);
-  } catch {
-    exists = false;
-  }
+  const exists = await uriExists(file);
   if (!exists) {
     const text = scaffoldConfigText(schemaReference(folder.uri.fsPath, file.fsPath));
     await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(text));

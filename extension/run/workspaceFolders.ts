@@ -23,3 +23,13 @@ export async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceF
   if (folders.length === 1) return folders[0];
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
 }
+
+/** Whether a file or folder exists, through VS Code's file system (remote workspaces included). */
+export async function uriExists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -14,7 +14,7 @@ import { SweepStore } from '../../engine/sweep/sweepStore';
 import { showRequestFault } from '../faults/faultNotifications';
 import type { ExtensionServices } from '../extensionServices';
 import { checkTrust } from '../commands/startSearch';
-import { pickFolder } from '../run/workspaceFolders';
+import { pickFolder, uriExists } from '../run/workspaceFolders';
 import { countMembers, describeSweep, SWEEP_GLOB, sweepFileText } from './sweepText';
 import { findSweeps } from '../compare/sweepComparison';
 
@@ -130,19 +130,9 @@ export class SweepController implements vscode.Disposable {
 
   private async createSweepFile(folder: vscode.WorkspaceFolder): Promise<void> {
     const file = vscode.Uri.joinPath(folder.uri, 'sweep.json');
-    let exists = true;
-    try {
-      await vscode.workspace.fs.stat(file);
-    } catch {
-      exists = false;
-    }
+    const exists = await uriExists(file);
     if (!exists) {
-      let hasBase = true;
-      try {
-        await vscode.workspace.fs.stat(vscode.Uri.joinPath(folder.uri, 'sparsity.json'));
-      } catch {
-        hasBase = false;
-      }
+      const hasBase = await uriExists(vscode.Uri.joinPath(folder.uri, 'sparsity.json'));
       await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(sweepFileText(hasBase)));
     }
     await vscode.window.showTextDocument(file, { preview: false });

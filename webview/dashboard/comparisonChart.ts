@@ -6,6 +6,7 @@ import { axisBottom, axisLeft, line, scaleLinear, scaleLog, select } from 'd3';
 import type { Comparison, ComparisonPoint } from '../protocol/viewProtocol';
 import { percent } from '../shared/format';
 import { legendItem } from './legend';
+import { leftAxisLabel } from './axisLabel';
 
 const MARGIN = { top: 12, right: 20, bottom: 40, left: 56 };
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -181,13 +182,7 @@ export class ComparisonChart {
           .ticks(5)
           .tickFormat((d) => percent(Number(d), 0)),
       );
-    yAxis
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('transform', 'rotate(-90)')
-      .attr('x', -innerH / 2)
-      .attr('y', -44)
-      .text('test accuracy');
+    leftAxisLabel(yAxis, innerH, 'test accuracy');
 
     this.drawLegend(comparison);
     this.svg.setAttribute('aria-label', describe(comparison));

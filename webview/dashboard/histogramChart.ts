@@ -3,6 +3,7 @@
 import { axisBottom, axisLeft, scaleLinear, select } from 'd3';
 import type { StatsPoint } from '../protocol/viewProtocol';
 import { count } from '../shared/format';
+import { leftAxisLabel } from './axisLabel';
 
 const MARGIN = { top: 10, right: 16, bottom: 36, left: 56 };
 
@@ -75,13 +76,7 @@ export class HistogramChart {
       .attr('y', 30)
       .text('mask logit s (kept where s > 0)');
     const yAxis = g.append('g').attr('class', 'axis').call(axisLeft(y).ticks(4, '~s'));
-    yAxis
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('transform', 'rotate(-90)')
-      .attr('x', -innerH / 2)
-      .attr('y', -44)
-      .text('weights');
+    leftAxisLabel(yAxis, innerH, 'weights');
     const total = counts.reduce((a, b) => a + b, 0);
     this.svg.setAttribute(
       'aria-label',

@@ -15,6 +15,7 @@ import {
 } from 'd3';
 import type { Mark } from '../protocol/viewProtocol';
 import { legendItem } from './legend';
+import { leftAxisLabel } from './axisLabel';
 
 export interface Point {
   x: number;
@@ -175,13 +176,7 @@ export class LineChart {
       .append('g')
       .attr('class', 'axis')
       .call(yAxis(axisLeft(yLeft), left));
-    leftAxis
-      .append('text')
-      .attr('class', 'axis-label')
-      .attr('transform', 'rotate(-90)')
-      .attr('x', -innerH / 2)
-      .attr('y', -44)
-      .text(left.label);
+    leftAxisLabel(leftAxis, innerH, left.label);
     if (right && yRight) {
       const rightAxis = g
         .append('g')
