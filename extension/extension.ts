@@ -12,6 +12,7 @@ import { DASHBOARD_VIEW_TYPE, DashboardController } from './dashboard/dashboardP
 import type { ExtensionServices } from './extensionServices';
 import { LAYER_SPARSITY_VIEW_ID, LayerSparsityViewProvider } from './views/layerSparsityView';
 import { readMaskBitmap } from './views/maskSnapshot';
+import { ticketAdvice } from '../engine/session/ticketAdvice';
 import { saveComparison } from './compare/saveComparison';
 import { latestSweepComparison } from './compare/sweepComparison';
 import { SweepController } from './sweep/sweepController';
@@ -176,12 +177,14 @@ async function announceTicket(
   const where = (vscode.workspace.workspaceFolders?.length ?? 0) > 1 ? ` in ${folderName(run.folder)}` : '';
   const exportIt = 'Export Ticket';
   const dashboard = 'Open Dashboard';
-  const choice = await vscode.window.showInformationMessage(
+  const found =
     `Sparsity Lab: ticket found${where}: ${percent(ticket.keptFraction, 2)} of the masked weights kept, ` +
-      `test accuracy ${percent(ticket.testAccuracy, 2)}${dense}.`,
-    exportIt,
-    dashboard,
-  );
+    `test accuracy ${percent(ticket.testAccuracy, 2)}${dense}.`;
+  // A degenerate ticket is still exportable, but the user should know why it is and what to change.
+  const advice = ticketAdvice(run.status.method ?? 'cs', ticket.keptFraction);
+  const choice = advice
+    ? await vscode.window.showWarningMessage(`${found} Note: ${advice}`, exportIt, dashboard)
+    : await vscode.window.showInformationMessage(found, exportIt, dashboard);
   const folder = folderByKey(run.folder);
   if (choice === exportIt && folder)
     await vscode.commands.executeCommand('sparsityLab.exportTicket', folder.uri);

@@ -8,6 +8,7 @@ import { PRESETS, PRESET_NAMES } from '../config/presets';
 import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
 import type { EngineMessage } from '../protocol/engineProtocol';
 import { describeError } from '../session/errorReport';
+import { ticketAdvice } from '../session/ticketAdvice';
 import { openSession } from '../session/openSession';
 import { ENGINE_VERSION } from '../version';
 import { ProgressView } from './progressView';
@@ -98,14 +99,17 @@ async function search(options: SearchOptions, command: Command): Promise<number>
   view.stop();
   const r = session.finalResults;
   const rel = path.relative(workDir, exported.dir) || '.';
+  const keptNow = await session.keptFractionNow();
   const lines = [
     '',
     `ticket: ${rel}`,
-    `  kept weights:     ${pct(await session.keptFractionNow())} of the masked weights`,
+    `  kept weights:     ${pct(keptNow)} of the masked weights`,
     `  ticket test acc:  ${pct(r.ticketTest)} (at the rewind point, before retraining: ${pct(r.ticketTestAtRewind)})`,
     `  dense test acc:   ${r.denseTest === null ? 'not trained (add --dense-baseline)' : pct(r.denseTest)}`,
     '',
   ];
+  const advice = ticketAdvice(opened.config.method, keptNow);
+  if (advice) lines.push(`warning: ${advice}`, '');
   if (options.json) process.stderr.write(lines.join('\n'));
   else process.stdout.write(lines.join('\n'));
   return 0;

@@ -38,6 +38,8 @@ export interface LiveStatus {
   model?: string;
   data?: string;
   resumed?: boolean;
+  /** CS or the IMP baseline, as the engine said when it started. */
+  method?: 'cs' | 'imp';
   plan?: RunPlan;
   position?: Position;
   keptFraction?: number;
@@ -61,6 +63,8 @@ export interface StartedFacts {
   model: string;
   data: string;
   resumed: boolean;
+  /** Absent from engines (and metrics.jsonl files) that predate IMP: CS. */
+  method?: 'cs' | 'imp';
   config: unknown;
 }
 
@@ -92,6 +96,7 @@ export function withStarted(status: LiveStatus, started: StartedFacts): LiveStat
     model: started.model,
     data: started.data,
     resumed: started.resumed,
+    method: started.method ?? 'cs',
     plan: planOf(started.config),
   };
 }

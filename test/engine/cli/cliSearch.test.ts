@@ -89,6 +89,31 @@ describe('CLI: sparsity-lab search', function () {
     assert.notDeepEqual(a[0].data, c[0].data);
   });
 
+  it('warns when the ticket keeps no weights, and says what to change', () => {
+    const dir = tempDir();
+    // Every mask logit starts far below 0 and a one-round search cannot lift any of them.
+    const file = writeConfig(dir, tinyConfig({ rounds: 1, ticketEpochs: 0, maskInit: -3 }));
+    const r = cli(['search', '--config', file, '--backend', 'wasm'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /kept weights: +0\.00%/);
+    assert.match(r.stdout, /warning: the ticket keeps no weights: .*Raise maskInit/);
+    // A ticket in between gets no warning (the seed test above): here the same search with maskInit 0.
+    const fine = cli(
+      [
+        'search',
+        '--config',
+        writeConfig(dir, tinyConfig({ rounds: 1, ticketEpochs: 0 })),
+        '--backend',
+        'wasm',
+        '--out',
+        'fine',
+      ],
+      dir,
+    );
+    assert.equal(fine.status, 0, fine.stderr);
+    assert.doesNotMatch(fine.stdout, /warning:/);
+  });
+
   it('resumes a run whose engine was killed, from its last snapshot', async () => {
     const dir = tempDir();
     const engine = new EngineProcess();
