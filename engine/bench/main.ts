@@ -4,6 +4,7 @@
 // progress always goes to stderr so that stdout stays machine-readable.
 import * as tf from '@tensorflow/tfjs-core';
 import Table from 'cli-table3';
+import { benchStatsOverhead, type StatsOverheadResult } from './statsOverhead';
 import { availableParallelism } from 'node:os';
 import { selectBackend, type BackendChoice } from '../backend/selectBackend';
 import type { ZooModelName } from '../config/configSchema';
@@ -88,6 +89,8 @@ interface BenchReport {
   cores: number;
   date: string;
   rows: BenchRow[];
+  /** Training throughput with the per-layer statistics streamed at the default interval and without. */
+  statsStreaming?: StatsOverheadResult;
   notes: string[];
 }
 
@@ -239,6 +242,14 @@ function printTable(report: BenchReport): void {
     `${report.date}: tfjs-core ${report.tfjsCore}${torch}, Node ${report.node}, ${report.cores} cores`,
   );
   console.log(table.toString());
+  const stats = report.statsStreaming;
+  if (stats) {
+    console.log(
+      `Statistics streaming (wasm, LeNet-300-100, batch 64): ${fmt(stats.onSamplesPerSec)} samples/s with ` +
+        `statistics every ${stats.intervalMs} ms, ${fmt(stats.offSamplesPerSec)} with only those at epoch ends: ` +
+        `ratio ${stats.ratio.toFixed(3)} (cost ${((1 - stats.ratio) * 100).toFixed(1)}%).`,
+    );
+  }
   for (const note of report.notes) console.log(`- ${note}`);
 }
 
@@ -270,6 +281,10 @@ async function main(): Promise<void> {
     }
   }
   for (const threads of THREAD_COUNTS) report.rows.push(...benchTorch(threads, report));
+  process.stderr.write(
+    'statistics streaming: the same LeNet search with interval statistics on and off...\n',
+  );
+  report.statsStreaming = await benchStatsOverhead(() => selectBackend('wasm'));
   addPytorchRatios(report.rows);
   report.notes.push(
     'Samples/s are medians over timed blocks; CS and dense blocks alternate, after warm-up steps of each.',
