@@ -51,14 +51,16 @@ export async function trainStep(
     let ce: tf.Scalar | undefined;
     let pen: tf.Scalar | undefined;
     let correct: tf.Scalar | undefined;
-    const { grads } = tf.variableGrads(() => {
-      const logits = forward(mm, batch.x, true);
-      // gradients() runs f in its own tidy: keep what we read after it.
-      ce = tf.keep(crossEntropy(logits, batch.labels, numClasses));
-      pen = tf.keep(mm.penalty(lambda));
-      correct = tf.keep(countCorrect(logits, batch.labels));
-      return tf.add(ce, pen) as tf.Scalar;
-    }, varList);
+    const { grads } = mm.sharingMasks(() =>
+      tf.variableGrads(() => {
+        const logits = forward(mm, batch.x, true);
+        // gradients() runs f in its own tidy: keep what we read after it.
+        ce = tf.keep(crossEntropy(logits, batch.labels, numClasses));
+        pen = tf.keep(mm.penalty(lambda));
+        correct = tf.keep(countCorrect(logits, batch.labels));
+        return tf.add(ce, pen) as tf.Scalar;
+      }, varList),
+    );
     weightOpt.step(
       weightOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
       learningRate,
