@@ -4,6 +4,7 @@
 // progress always goes to stderr so that stdout stays machine-readable.
 import * as tf from '@tensorflow/tfjs-core';
 import Table from 'cli-table3';
+import { benchMemory, type MemoryReport } from './memoryBench';
 import { benchStatsOverhead, type StatsOverheadResult } from './statsOverhead';
 import { availableParallelism } from 'node:os';
 import { selectBackend, type BackendChoice } from '../backend/selectBackend';
@@ -91,6 +92,8 @@ interface BenchReport {
   rows: BenchRow[];
   /** Training throughput with the per-layer statistics streamed at the default interval and without. */
   statsStreaming?: StatsOverheadResult;
+  /** With --memory: the engine's memory epoch by epoch through a ResNet-20 search. */
+  memory?: MemoryReport;
   notes: string[];
 }
 
@@ -250,19 +253,33 @@ function printTable(report: BenchReport): void {
         `ratio ${stats.ratio.toFixed(3)} (cost ${((1 - stats.ratio) * 100).toFixed(1)}%).`,
     );
   }
+  const memory = report.memory;
+  if (memory) {
+    const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+    const counts = memory.epochs.map((e) => e.tensors).join(', ');
+    console.log(
+      `Memory (wasm, ResNet-20 CS, batch ${memory.batchSize}, ${memory.epochs.length} epochs): peak resident ` +
+        `${mib(memory.peakRssBytes)}; live tensors at each epoch end ${counts} ` +
+        `(growth after the first epoch: ${memory.tensorGrowth}); tensor bytes at the end ` +
+        `${mib(memory.epochs[memory.epochs.length - 1]?.tensorBytes ?? 0)}.`,
+    );
+  }
   for (const note of report.notes) console.log(`- ${note}`);
 }
+
+const USAGE =
+  'Usage: node dist/bench.js [--json] [--memory]  (--memory: also ResNet-20 memory over 10 epochs)';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('Usage: node dist/bench.js [--json]');
+    console.log(USAGE);
     return;
   }
-  const unknown = args.filter((a) => a !== '--json');
+  const unknown = args.filter((a) => a !== '--json' && a !== '--memory');
   if (unknown.length > 0) {
     // A usage mistake, not a crash: no stack trace.
-    console.error(`Unknown argument(s): ${unknown.join(' ')}. Usage: node dist/bench.js [--json]`);
+    console.error(`Unknown argument(s): ${unknown.join(' ')}. ${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -285,6 +302,10 @@ async function main(): Promise<void> {
     'statistics streaming: the same LeNet search with interval statistics on and off...\n',
   );
   report.statsStreaming = await benchStatsOverhead(() => selectBackend('wasm'));
+  if (args.includes('--memory')) {
+    process.stderr.write('memory: a CS search on ResNet-20 at batch 128 for 10 epochs (wasm)...\n');
+    report.memory = await benchMemory(() => selectBackend('wasm'));
+  }
   addPytorchRatios(report.rows);
   report.notes.push(
     'Samples/s are medians over timed blocks; CS and dense blocks alternate, after warm-up steps of each.',
