@@ -5,13 +5,12 @@
 // sweep with its searches in parallel against the same searches one after another.
 // A benchmark, not a test: it takes a quarter of an hour on two cores (`--quick`: a minute or two).
 import { availableParallelism } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Table from 'cli-table3';
 import { PRESETS } from '../config/presets';
-import { parseEngineMessage, type EngineMessage } from '../protocol/engineProtocol';
-import { METRICS_FILE } from '../runs/runStore';
+import { readMetricMessages } from '../runs/runStore';
 import { engineLauncher } from '../sweep/engineLauncher';
 import { planSweep } from '../sweep/sweepConfig';
 import { SweepScheduler } from '../sweep/sweepScheduler';
@@ -86,17 +85,6 @@ async function runSweep(
   return { state: store.state, seconds };
 }
 
-function metrics(runDir: string): EngineMessage[] {
-  const out: EngineMessage[] = [];
-  for (const line of readFileSync(path.join(runDir, METRICS_FILE), 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const { time: _time, ...message } = JSON.parse(line) as Record<string, unknown>;
-    const parsed = parseEngineMessage(message);
-    if (parsed.ok) out.push(parsed.value);
-  }
-  return out;
-}
-
 interface MethodRun {
   method: 'cs' | 'imp';
   label: string;
@@ -107,7 +95,7 @@ interface MethodRun {
 }
 
 function readRun(method: 'cs' | 'imp', label: string, runDir: string): MethodRun {
-  const messages = metrics(runDir);
+  const messages = readMetricMessages(runDir);
   const runId = path.basename(runDir);
   const tickets: ComparisonPoint[] = [];
   const roundDensities: number[] = [];

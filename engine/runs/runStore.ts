@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import type { SearchConfig } from '../config/configSchema';
+import { parseEngineMessage, type EngineMessage } from '../protocol/engineProtocol';
 import { writeFileAtomic } from '../fsutil/atomicWrite';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../ticket/safetensors';
 
@@ -33,6 +34,34 @@ export class RunError extends Error {
 export function newRunId(now = new Date()): string {
   const iso = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${iso}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A run's metrics.jsonl read back as engine messages (each line's `time` dropped), skipping a line a
+ * crash cut short; none when the file is not there yet. The streaming reader for long files in the
+ * views is extension/views/runHistoryFile.ts.
+ */
+export function readMetricMessages(runDir: string): EngineMessage[] {
+  const file = path.join(runDir, METRICS_FILE);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map(parseMetricLine)
+    .filter((m): m is EngineMessage => m !== undefined);
+}
+
+/** One metrics line as an engine message: the line's `time` is dropped before the check. */
+export function parseMetricLine(line: string): EngineMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { time: _time, ...message } = value as Record<string, unknown>;
+  const parsed = parseEngineMessage(message);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 export class RunStore {

@@ -1,13 +1,11 @@
 // The launcher the CLI's sweep uses: one engine process (dist/engine.js, through EngineSupervisor and
 // its version-checked handshake) per member. When the search finishes it exports the ticket, reports
 // it, and stops the engine, which then exits cleanly; any other end is the scheduler's to judge.
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { resolveConfig } from '../config/resolveConfig';
 import { EngineSupervisor } from '../host/engineSupervisor';
-import { parseEngineMessage, type EngineMessage } from '../protocol/engineProtocol';
-import { METRICS_FILE } from '../runs/runStore';
+import type { EngineMessage } from '../protocol/engineProtocol';
+import { readMetricMessages } from '../runs/runStore';
 import type { LaunchMember, MemberExit } from './sweepScheduler';
 import { MemberResultSchema, type MemberResult } from './sweepStore';
 
@@ -34,30 +32,14 @@ export function ticketResultOf(message: EngineMessage): MemberResult | null {
  * died is done when resumed, and its engine does not announce the ticket again.
  */
 export function recordedTicket(runDir: string): MemberResult | null {
-  const file = path.join(runDir, METRICS_FILE);
-  if (!existsSync(file)) return null;
   let ticket: MemberResult | null = null;
   let dir: string | null = null;
-  for (const m of readMetricLines(file)) {
+  for (const m of readMetricMessages(runDir)) {
     ticket = ticketResultOf(m) ?? ticket;
     if (m.type === 'ticket') dir = m.ticketDir;
     if (m.type === 'exported') dir = m.dir;
   }
   return ticket ? { ...ticket, ticketDir: dir } : null;
-}
-
-/** The engine messages of a metrics.jsonl, skipping a line a crash cut short. */
-function readMetricLines(file: string): EngineMessage[] {
-  const messages: EngineMessage[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    try {
-      const parsed = parseEngineMessage(JSON.parse(line));
-      if (parsed.ok) messages.push(parsed.value);
-    } catch {
-      continue;
-    }
-  }
-  return messages;
 }
 
 export function engineLauncher(options: EngineLauncherOptions): LaunchMember {

@@ -3,11 +3,9 @@
 // one per round for IMP) and, when the run trained it, the dense network's test accuracy (`ticket`).
 // Files are read, not live messages, so a sweep run from the terminal shows the same as one run from VS Code, and the
 // comparison survives a reload. No vscode here: tested on its own.
-import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Comparison, ComparisonPoint } from '../../webview/protocol/viewProtocol';
-import { METRICS_FILE, parseMetricsLine } from '../views/runHistoryFile';
+import { forEachLine, METRICS_FILE, parseMetricsLine } from '../views/runHistoryFile';
 
 export interface ComparedRun {
   /** What sets this run apart, e.g. "maskInit = -0.1"; IMP rounds are labelled by round instead. */
@@ -32,19 +30,16 @@ const INTERESTING = /"type":"(ticketResult|ticket|started)"/;
 export async function readRunTickets(run: ComparedRun): Promise<RunTickets> {
   const out: RunTickets = { points: [], denseTestAccuracy: null, model: null, data: null };
   const runId = path.basename(run.runDir);
-  const input = createReadStream(path.join(run.runDir, METRICS_FILE), { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const line of lines) {
-      if (!INTERESTING.test(line)) continue;
+    await forEachLine(path.join(run.runDir, METRICS_FILE), (line) => {
+      if (!INTERESTING.test(line)) return;
       const message = parseMetricsLine(line);
-      if (!message) continue;
-      if (message.type === 'started') {
+      if (message?.type === 'started') {
         out.model = message.model;
         out.data = message.data;
-      } else if (message.type === 'ticket' && message.denseTestAccuracy !== null) {
+      } else if (message?.type === 'ticket' && message.denseTestAccuracy !== null) {
         out.denseTestAccuracy = message.denseTestAccuracy;
-      } else if (message.type === 'ticketResult') {
+      } else if (message?.type === 'ticketResult') {
         const point: ComparisonPoint = {
           method: message.method,
           runId,
@@ -57,12 +52,9 @@ export async function readRunTickets(run: ComparedRun): Promise<RunTickets> {
         out.points = out.points.filter((p) => !(p.method === point.method && p.round === point.round));
         out.points.push(point);
       }
-    }
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  } finally {
-    lines.close();
-    input.destroy();
   }
   return out;
 }

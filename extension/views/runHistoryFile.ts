@@ -6,12 +6,12 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseEngineMessage, type EngineMessage } from '../../engine/protocol/engineProtocol';
+import { METRICS_FILE, parseMetricLine } from '../../engine/runs/runStore';
 import type { RunHistoryData, StatsPoint, TicketView } from '../../webview/protocol/viewProtocol';
 import { applyEngineMessage, planOf, withStarted, type LiveStatus } from '../run/liveStatus';
 import { RunViewModel } from './runViewModel';
 
-export const METRICS_FILE = 'metrics.jsonl';
+export { METRICS_FILE };
 
 export interface LoadedRunHistory {
   runId: string;
@@ -30,19 +30,8 @@ export interface LoadedRunHistory {
   skipped: number;
 }
 
-/** One metrics line as an engine message: the line's `time` is dropped before the check. */
-export function parseMetricsLine(line: string): EngineMessage | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { time: _time, ...message } = value as Record<string, unknown>;
-  const parsed = parseEngineMessage(message);
-  return parsed.ok ? parsed.value : undefined;
-}
+/** One metrics line as an engine message (the engine's own reader of its run folders). */
+export const parseMetricsLine = parseMetricLine;
 
 /** Folds engine messages into a fresh view model (and status), as the live path would. */
 export class RunHistoryLoader {
@@ -83,7 +72,7 @@ export interface LoadOptions {
 }
 
 /** Calls `each` with every line of the file, streamed; stops early when it returns false. */
-async function forEachLine(
+export async function forEachLine(
   file: string,
   each: (line: string, index: number) => boolean | void,
 ): Promise<void> {
