@@ -15,7 +15,12 @@ export function preflightConfig(
     resolveConfig(config, configFile ?? 'config');
     return undefined;
   } catch (e) {
-    if (e instanceof ConfigError) return new EngineRequestError('config', e.message, e.file, e.field);
+    if (e instanceof ConfigError) return configRefusal(e);
     throw e;
   }
+}
+
+/** A config error found in the host, as the refusal the engine would have sent for it. */
+export function configRefusal(error: ConfigError): EngineRequestError {
+  return new EngineRequestError('config', error.message, error.file, error.field);
 }

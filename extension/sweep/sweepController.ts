@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ConfigError } from '../../engine/config/resolveConfig';
-import { EngineRequestError } from '../../engine/host/engineSupervisor';
 import { engineLauncher } from '../../engine/sweep/engineLauncher';
 import { readSweepFile } from '../../engine/sweep/sweepConfig';
 import { SweepScheduler, type SweepOutcome } from '../../engine/sweep/sweepScheduler';
 import { SweepStore } from '../../engine/sweep/sweepStore';
+import { configRefusal } from '../config/preflightConfig';
 import { showRequestFault } from '../faults/faultNotifications';
 import type { ExtensionServices } from '../extensionServices';
 import { checkTrust } from '../commands/startSearch';
@@ -223,16 +223,8 @@ export class SweepController implements vscode.Disposable {
   }
 
   private async showFault(error: unknown, folder: vscode.WorkspaceFolder, file: string): Promise<void> {
-    if (error instanceof ConfigError) {
-      await showRequestFault(
-        this.services,
-        new EngineRequestError('config', error.message, error.file, error.field),
-        folder.uri.fsPath,
-        file,
-      );
-      return;
-    }
-    await showRequestFault(this.services, error, folder.uri.fsPath, file);
+    const fault = error instanceof ConfigError ? configRefusal(error) : error;
+    await showRequestFault(this.services, fault, folder.uri.fsPath, file);
   }
 
   dispose(): void {
