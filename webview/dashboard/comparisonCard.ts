@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { Comparison, ComparisonFormat } from '../protocol/viewProtocol';
 import { percent } from '../shared/format';
 import { ComparisonChart, METHOD_NAMES } from './comparisonChart';
-import { comparisonCsv, pngBase64, standaloneSvg } from './comparisonExport';
+import { comparisonCsv, pngBase64, standaloneSvg, tableOrder } from './comparisonExport';
 import { dataTable, el } from './dataTable';
 
 export type SaveComparison = (format: ComparisonFormat, content: string) => void;
@@ -44,9 +44,12 @@ export class ComparisonCard {
     const running = comparison.running ? ` · ${comparison.running} still running` : '';
     this.subtitle.textContent = `${comparison.title}${running}`;
     this.chart.draw(comparison);
-    const rows = [...comparison.points]
-      .sort((a, b) => a.method.localeCompare(b.method) || b.keptFraction - a.keptFraction)
-      .map((p) => [METHOD_NAMES[p.method], p.label, percent(p.keptFraction, 2), percent(p.testAccuracy, 2)]);
+    const rows = tableOrder(comparison.points).map((p) => [
+      METHOD_NAMES[p.method],
+      p.label,
+      percent(p.keptFraction, 2),
+      percent(p.testAccuracy, 2),
+    ]);
     if (comparison.denseTestAccuracy !== null)
       rows.push(['dense', 'all weights', '100.00%', percent(comparison.denseTestAccuracy, 2)]);
     this.tableHolder.replaceChildren(

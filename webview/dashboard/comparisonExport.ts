@@ -1,7 +1,7 @@
 // The comparison as files: the table as CSV, the chart as a standalone SVG (theme colours and fonts
 // written into it, since the file leaves the page whose CSS variables drew it) and as a PNG drawn from
 // that SVG at twice the size for sharp slides.
-import type { Comparison } from '../protocol/viewProtocol';
+import type { Comparison, ComparisonPoint } from '../protocol/viewProtocol';
 import { METHOD_NAMES } from './comparisonChart';
 
 /** Quotes a CSV field when it needs it (RFC 4180). */
@@ -10,11 +10,20 @@ const csvField = (value: string | number): string => {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-/** One row per ticket, densest first within each method, then the dense network if known. */
+/** The order the table and the CSV list tickets in: CS first, then IMP; densest first within each. */
+export const tableOrder = (points: readonly ComparisonPoint[]): ComparisonPoint[] =>
+  [...points].sort((a, b) => a.method.localeCompare(b.method) || b.keptFraction - a.keptFraction);
+
+/** One row per ticket in table order, then the dense network if known. */
 export function comparisonRows(comparison: Comparison): (string | number)[][] {
-  const rows = [...comparison.points]
-    .sort((a, b) => a.method.localeCompare(b.method) || b.keptFraction - a.keptFraction)
-    .map((p) => [METHOD_NAMES[p.method], p.label, p.runId, p.round, p.keptFraction, p.testAccuracy]);
+  const rows = tableOrder(comparison.points).map((p) => [
+    METHOD_NAMES[p.method],
+    p.label,
+    p.runId,
+    p.round,
+    p.keptFraction,
+    p.testAccuracy,
+  ]);
   if (comparison.denseTestAccuracy !== null)
     rows.push(['dense', 'all weights', '', '', 1, comparison.denseTestAccuracy]);
   return rows;
