@@ -2,12 +2,8 @@
 // statistics every `statsIntervalMs` (the default, 250 ms) and with the interval statistics off (only
 // those at epoch ends, which the views need, remain). Throughput is taken epoch to epoch, as a user's
 // run feels it. The two kinds of run alternate and medians are compared, as the step benchmark does.
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { SearchConfigSchema } from '../config/configSchema';
-import type { EngineMessage } from '../protocol/engineProtocol';
-import { openSession } from '../session/openSession';
+import { runSearchInProcess } from './inProcessSearch';
 import type { BackendReport } from '../backend/selectBackend';
 
 export interface StatsOverheadResult {
@@ -36,36 +32,23 @@ async function trainingThroughput(
   statsIntervalMs: number,
   chooseBackend: () => Promise<BackendReport>,
 ): Promise<number> {
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'sparsity-statsbench-'));
   const epochEnds: { at: number; step: number }[] = [];
   const batchSize = 64;
-  try {
-    const { session } = await openSession({
-      config: {
-        model: 'lenet-300-100',
-        data: { format: 'mnist-bundled', limit: 4000, testSize: 500 },
-        validationSize: 200,
-        rounds: 1,
-        epochsPerRound: 5,
-        ticketEpochs: 0,
-        batchSize,
-        statsIntervalMs,
-      },
-      configSource: 'bench',
-      workDir,
-      chooseBackend,
-      emit: (m: EngineMessage) => {
-        if (m.type === 'progress' && m.phase === 'search' && m.stepInEpoch === m.stepsPerEpoch) {
-          epochEnds.push({ at: performance.now(), step: m.step });
-        }
-      },
-      log: () => undefined,
-    });
-    await session.run();
-    session.dispose();
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  const config = {
+    model: 'lenet-300-100',
+    data: { format: 'mnist-bundled', limit: 4000, testSize: 500 },
+    validationSize: 200,
+    rounds: 1,
+    epochsPerRound: 5,
+    ticketEpochs: 0,
+    batchSize,
+    statsIntervalMs,
+  };
+  await runSearchInProcess(config, chooseBackend, (m) => {
+    if (m.type === 'progress' && m.phase === 'search' && m.stepInEpoch === m.stepsPerEpoch) {
+      epochEnds.push({ at: performance.now(), step: m.step });
+    }
+  });
   // From the end of the first epoch on: the first one warms up (kernels compile, pages fault in).
   const first = epochEnds[0];
   const last = epochEnds[epochEnds.length - 1];
