@@ -77,6 +77,13 @@ export const BackendReportSchema = Type.Object({
   attempts: Type.Array(
     Type.Object({ candidate: Type.String(), ok: Type.Boolean(), reason: Type.Optional(Type.String()) }),
   ),
+  /**
+   * What the backend computes on, in words a user recognises: the GPU's name for GPU backends, the
+   * CPU model (and threads) for wasm and cpu. Optional so that runs recorded before it still parse.
+   */
+  device: Type.Optional(Type.String()),
+  threads: Type.Optional(Type.Integer({ minimum: 1 })),
+  threadsReason: Type.Optional(Type.String()),
 });
 export type BackendReport = Static<typeof BackendReportSchema>;
 
