@@ -112,7 +112,7 @@ async function activate(
   switch (candidate) {
     case 'tfjs-node-gpu':
     case 'tfjs-node':
-      await activateNative(NATIVE_PACKAGES[candidate], nativeBackendPath);
+      await activateNative(candidate, nativeBackendPath);
       return undefined;
     case 'wasm':
       return activateWasm(options.wasmThreads ?? 1);
@@ -124,8 +124,12 @@ async function activate(
   }
 }
 
-async function activateNative(packageName: string, nativeBackendPath: string | undefined): Promise<void> {
-  const entry = resolveNative(packageName, nativeBackendPath);
+async function activateNative(
+  candidate: 'tfjs-node-gpu' | 'tfjs-node',
+  nativeBackendPath: string | undefined,
+): Promise<void> {
+  const packageName = NATIVE_PACKAGES[candidate];
+  const entry = resolveNative(packageName, nativeBackendPath, candidate);
   try {
     runtimeRequire(entry);
   } catch (err) {
@@ -142,8 +146,16 @@ async function activateNative(packageName: string, nativeBackendPath: string | u
   }
 }
 
-/** The entry file of a native package, or an Unavailable error listing where it was looked for. */
-function resolveNative(packageName: string, nativeBackendPath: string | undefined): string {
+/**
+ * The entry file of a package loaded at run time, or an Unavailable error listing where it was looked
+ * for. `installFolder` is the backend's subfolder in the install command's layout
+ * (`<nativeBackendPath>/<installFolder>/node_modules`).
+ */
+export function resolveNative(
+  packageName: string,
+  nativeBackendPath: string | undefined,
+  installFolder?: string,
+): string {
   const searched: string[] = [];
   if (nativeBackendPath !== undefined && nativeBackendPath !== '') {
     const dir = path.resolve(nativeBackendPath);
@@ -154,6 +166,16 @@ function resolveNative(packageName: string, nativeBackendPath: string | undefine
     const found = tryResolveFrom(dir, packageName);
     if (found !== undefined) {
       return found;
+    }
+    // The layout "Sparsity Lab: Install Native Backend" makes: one folder per backend, each with
+    // its own node_modules, so installing or failing to install one never touches the others.
+    if (installFolder !== undefined) {
+      const installed = path.join(dir, installFolder);
+      searched.push(installed);
+      const fromInstall = tryResolveFrom(installed, packageName);
+      if (fromInstall !== undefined) {
+        return fromInstall;
+      }
     }
   }
   const cwd = process.cwd();

@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+// The wasm test differentiates a convolution: tfjs-core's gradients must be registered, which a
+// run of this file alone would otherwise lack.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../engine/backend/selectBackend';
 
 const localRequire = createRequire(__filename);
@@ -154,6 +157,24 @@ describe('selectBackend', function () {
         /^Backend 'tfjs-node-gpu' is unavailable: @tensorflow\/tfjs-node-gpu loaded but/,
       );
       assert.match(err.message, /registered no 'tensorflow' backend/);
+      return true;
+    });
+  });
+
+  it("finds a backend in the install command's layout, <nativeBackendPath>/<backend>/node_modules", async () => {
+    const root = path.join(tmp, 'installed');
+    fakePackage(
+      path.join(root, 'tfjs-node'),
+      '@tensorflow/tfjs-node',
+      "throw new Error('loaded from the tfjs-node install folder');\n",
+    );
+    await assert.rejects(selectBackend('tfjs-node', root), /loaded from the tfjs-node install folder/);
+    // Another backend's folder is not searched for it.
+    await assert.rejects(selectBackend('tfjs-node-gpu', root), (err: Error) => {
+      assert.match(
+        err.message,
+        /@tensorflow\/tfjs-node-gpu is not installed \(looked in .*installed.*tfjs-node-gpu/,
+      );
       return true;
     });
   });
