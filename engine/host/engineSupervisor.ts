@@ -193,7 +193,7 @@ export class EngineSupervisor extends EventEmitter<Events> {
       5 * 60_000,
     );
     this.state = 'running';
-    return { ...started, backend: ready.backend };
+    return { ...started, backend: started.backend ?? ready.backend };
   }
 
   /** Resolves once the engine has finished its step in flight and stands still. */

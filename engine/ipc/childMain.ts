@@ -106,6 +106,7 @@ async function handle(message: HostMessage): Promise<void> {
         data: opened.dataDescription,
         stepsPerEpoch: session.stepsPerEpoch,
         method: opened.config.method,
+        backend: opened.backend,
       });
       startLoop(session);
       return;

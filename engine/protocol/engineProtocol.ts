@@ -156,6 +156,11 @@ export const EngineMessageSchema = Type.Union([
      * parse: read it with `methodOfStarted`.
      */
     method: Type.Optional(SearchMethodSchema),
+    /**
+     * The backend the run trains on. It can differ from `ready`'s when the config asks for another
+     * one; optional only so that runs recorded before it still parse.
+     */
+    backend: Type.Optional(BackendReportSchema),
   }),
   Type.Object({
     type: Type.Literal('state'),

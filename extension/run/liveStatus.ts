@@ -1,7 +1,8 @@
 // What the host knows about one search while it runs: a plain object folded from the engine's
 // messages. The status bar, the progress notification, the context keys and the dashboard all read
 // it, so they never disagree about where the search stands.
-import type { EngineMessage, Phase, RewindTarget } from '../../engine/protocol/engineProtocol';
+import type { BackendReport, EngineMessage, Phase, RewindTarget } from '../../engine/protocol/engineProtocol';
+import { summariseBackend, type BackendSummary } from './backendSummary';
 
 /** The states the UI distinguishes (the engine's `stopped` reads as idle once the process is gone). */
 export type SearchState = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'finished' | 'failed';
@@ -40,6 +41,8 @@ export interface LiveStatus {
   resumed?: boolean;
   /** CS or the IMP baseline, as the engine said when it started. */
   method?: 'cs' | 'imp';
+  /** The backend it trains on; absent for runs recorded before engines said so in `started`. */
+  backend?: BackendSummary;
   plan?: RunPlan;
   position?: Position;
   keptFraction?: number;
@@ -66,6 +69,7 @@ export interface StartedFacts {
   /** Absent from engines (and metrics.jsonl files) that predate IMP: CS. */
   method?: 'cs' | 'imp';
   config: unknown;
+  backend?: BackendReport;
 }
 
 /** Reads the plan from the engine's resolved config; missing numbers mean the engine's defaults changed. */
@@ -97,6 +101,7 @@ export function withStarted(status: LiveStatus, started: StartedFacts): LiveStat
     data: started.data,
     resumed: started.resumed,
     method: started.method ?? 'cs',
+    ...(started.backend ? { backend: summariseBackend(started.backend) } : {}),
     plan: planOf(started.config),
   };
 }

@@ -48,7 +48,9 @@ export function statusBarText(status: LiveStatus): string {
     parts.push(`kept ${percent(status.keptFraction)}`);
   }
   if (status.state === 'running' && status.samplesPerSecond !== undefined) {
-    parts.push(describeSpeed(status.samplesPerSecond));
+    // The speed says little without what it was reached on.
+    const on = status.backend ? ` on ${status.backend.name}` : '';
+    parts.push(describeSpeed(status.samplesPerSecond) + on);
   }
   return parts.join(' · ');
 }

@@ -2,6 +2,7 @@
 // dashboard. Hidden until the first search of the session.
 import * as vscode from 'vscode';
 import type { ManagedRun } from '../run/runManager';
+import { describeBackend, whyNotFaster } from '../run/backendSummary';
 import { statusBarText } from '../run/statusText';
 import { folderName } from '../run/workspaceFolders';
 
@@ -28,6 +29,11 @@ export class SearchStatusBar implements vscode.Disposable {
     if (status.runId) lines.push(`run ${status.runId}`);
     if (status.model) lines.push(status.model);
     if (status.data) lines.push(status.data);
+    if (status.backend) {
+      lines.push(`Backend: ${describeBackend(status.backend)}`);
+      const why = whyNotFaster(status.backend);
+      if (why.length) lines.push('Not used:', ...why.map((line) => `  ${line}`));
+    }
     if (status.failure) lines.push(status.failure);
     lines.push('Click to open the dashboard');
     this.item.tooltip = lines.join('\n');

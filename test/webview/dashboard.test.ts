@@ -193,6 +193,44 @@ describe('webview: dashboard', function () {
     await view.page.close();
   });
 
+  it('names the backend and its device, and lists why each faster backend was not used', async () => {
+    const view = await openWebview(browser, 'dashboard', { width: 1000, height: 600 });
+    const host = new HostFeed();
+    const backend = {
+      name: 'wasm',
+      choice: 'auto',
+      device: 'Intel(R) Xeon(R) CPU @ 2.20GHz, 1 thread, SIMD',
+      notUsed: [
+        { candidate: 'tfjs-node-gpu', reason: '@tensorflow/tfjs-node-gpu is not installed' },
+        { candidate: 'webgpu', reason: 'Dawn found no GPU adapter' },
+      ],
+    };
+    // A run recorded before engines named their backend: no line at all.
+    await view.send([host.snapshot()]);
+    assert.ok(await view.page.locator('.backend-line').isHidden());
+    await view.send([{ type: 'status', status: { ...host.model.statusView(host.status, 'w'), backend } }]);
+    const line = view.page.locator('.backend-line');
+    assert.ok(await line.isVisible());
+    assert.match(
+      (await line.locator('span').textContent()) ?? '',
+      /^Trains on wasm · Intel\(R\) Xeon\(R\) CPU @ 2\.20GHz, 1 thread, SIMD$/,
+    );
+    assert.equal(await line.locator('summary').textContent(), 'Why not the 2 faster backends?');
+    await line.locator('summary').click();
+    assert.deepEqual(await line.locator('li').allTextContents(), [
+      'tfjs-node-gpu: @tensorflow/tfjs-node-gpu is not installed',
+      'webgpu: Dawn found no GPU adapter',
+    ]);
+    // A status update with the same backend keeps the list open.
+    await view.send([
+      { type: 'status', status: { ...host.model.statusView(host.status, 'w'), backend, position: 'x' } },
+    ]);
+    assert.equal(await line.locator('details').getAttribute('open'), '');
+    await view.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-backend.png') });
+    assert.deepEqual(view.cspErrors, []);
+    await view.page.close();
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     it(`summarises the exported ticket: per-layer density, accuracy next to the dense baseline, path (${theme})`, async () => {
       const view = await openWebview(browser, 'dashboard', { theme, width: 1200, height: 1500 });

@@ -13,6 +13,7 @@ import { vscodeApi } from '../shared/vscodeApi';
 import { ViewStore } from '../shared/viewStore';
 import baseCss from '../styles/base.css';
 import dashboardCss from '../styles/dashboard.css';
+import { BackendLine } from './backendLine';
 import { ComparisonCard } from './comparisonCard';
 import { Controls } from './controls';
 import { Heatmap } from './heatmap';
@@ -57,7 +58,8 @@ const subtitle = el('div', 'muted subtitle');
 const controls = new Controls((command) => vscode.postMessage({ type: 'command', command }));
 const statusLine = el('div', 'status-line');
 statusLine.setAttribute('aria-live', 'polite');
-header.append(title, subtitle, controls.element, statusLine);
+const backendLine = new BackendLine();
+header.append(title, subtitle, controls.element, statusLine, backendLine.element);
 
 const empty = el('section', 'card empty');
 // Hidden until the snapshot comes: a running search must not flash "No ticket search yet".
@@ -172,6 +174,7 @@ function drawStatus(): void {
     status?.failure ? `failed: ${status.failure}` : null,
   ].filter((s): s is string => !!s);
   statusLine.textContent = parts.join(' · ');
+  backendLine.update(status?.backend ?? null);
 }
 
 function drawLayerCard(): void {

@@ -43,6 +43,15 @@ export const ControlCommandSchema = Type.Union([
 ]);
 export type ControlCommand = Static<typeof ControlCommandSchema>;
 
+/** The backend a run trains on, and why each faster one was not used (fastest first). */
+export const BackendViewSchema = Type.Object({
+  name: Type.String(),
+  choice: Type.String(),
+  device: Nullable(Type.String()),
+  notUsed: Type.Array(Type.Object({ candidate: Type.String(), reason: Type.String() })),
+});
+export type BackendView = Static<typeof BackendViewSchema>;
+
 export const RunStatusViewSchema = Type.Object({
   state: ViewStateSchema,
   /** The status bar's words, so both say the same. */
@@ -57,6 +66,8 @@ export const RunStatusViewSchema = Type.Object({
   keptFraction: Nullable(Type.Number()),
   temperature: Nullable(Type.Number()),
   failure: Nullable(Type.String()),
+  /** Absent or null for runs recorded before engines named their backend in `started`. */
+  backend: Type.Optional(Nullable(BackendViewSchema)),
   /** Which controls the engine accepts now (the palette's enablement, same rules). */
   can: Type.Object({
     start: Type.Boolean(),

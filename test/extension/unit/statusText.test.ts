@@ -33,6 +33,17 @@ describe('statusText', () => {
     );
   });
 
+  it('says which backend the speed was reached on, once the engine has said', () => {
+    const withBackend: LiveStatus = {
+      ...running,
+      backend: { name: 'wasm', choice: 'auto', device: 'Xeon, 1 thread', notUsed: [] },
+    };
+    assert.equal(
+      statusBarText(withBackend),
+      '$(sync~spin) Sparsity: running · round 1/2 · epoch 3/4 · kept 37.7% · 1,827 samples/s on wasm',
+    );
+  });
+
   it('names the ticket and dense phases, and drops the speed while paused', () => {
     const paused: LiveStatus = {
       ...running,

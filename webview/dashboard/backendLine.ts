@@ -1,0 +1,48 @@
+// The dashboard's line about the backend: what the run trains on and, folded away, why each faster
+// backend was not used. A user who expected their GPU should find out here without reading logs.
+import type { BackendView } from '../protocol/viewProtocol';
+
+export class BackendLine {
+  readonly element = document.createElement('div');
+  private readonly used = document.createElement('span');
+  private readonly details = document.createElement('details');
+  private readonly summary = document.createElement('summary');
+  private readonly reasons = document.createElement('ul');
+
+  constructor() {
+    this.element.className = 'backend-line muted';
+    this.details.className = 'backend-why';
+    this.details.append(this.summary, this.reasons);
+    this.element.append(this.used, this.details);
+    this.element.hidden = true;
+  }
+
+  update(backend: BackendView | null): void {
+    this.element.hidden = backend === null;
+    if (!backend) return;
+    this.used.textContent = `Trains on ${backend.name}${backend.device ? ` · ${backend.device}` : ''}`;
+    const lines = backend.notUsed.map(({ candidate, reason }) => `${candidate}: ${reason}`);
+    if (!lines.length && backend.choice !== 'auto') {
+      lines.push(`No other backend was tried: the setting or config asks for '${backend.choice}'.`);
+    }
+    this.details.hidden = lines.length === 0;
+    this.summary.textContent =
+      backend.notUsed.length === 1
+        ? 'Why not the faster backend?'
+        : backend.notUsed.length
+          ? `Why not the ${backend.notUsed.length} faster backends?`
+          : 'Why this backend?';
+    // Rebuilt only when the text changes, so an open <details> stays open across status updates.
+    const text = lines.join('\n');
+    if (this.reasons.dataset.text !== text) {
+      this.reasons.dataset.text = text;
+      this.reasons.replaceChildren(
+        ...lines.map((line) => {
+          const item = document.createElement('li');
+          item.textContent = line;
+          return item;
+        }),
+      );
+    }
+  }
+}
