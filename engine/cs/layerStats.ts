@@ -3,6 +3,7 @@
 // backend otherwise, so a GPU sends a few numbers per layer, never the logits (millions of them).
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerStat } from '../protocol/engineProtocol';
+import { countLogitsOffThread } from './logitCountWorker';
 import type { MaskedModel } from './maskedModel';
 
 export interface StatsSummary {
@@ -43,43 +44,29 @@ function histogramSpan(mm: MaskedModel, bins: number): { lo: number; width: numb
 }
 
 /**
- * The bin of one logit, as the device path counts it: the number of edges it is not below. The width
- * gives the first guess; the float32 edges settle a logit that lies on one. NaN is below no edge.
+ * One pass over each layer's logits. They are copied out of the backend before this returns, so the
+ * training steps that run while a worker thread counts them do not change what is counted.
  */
-function binOf(v: number, lo: number, width: number, edges: Float32Array): number {
-  const last = edges.length;
-  if (Number.isNaN(v)) return last;
-  let bin = Math.min(last, Math.max(0, Math.floor((v - lo) / width)));
-  while (bin > 0 && v < edges[bin - 1]) bin--;
-  while (bin < last && v >= edges[bin]) bin++;
-  return bin;
-}
-
-/** One pass over each layer's logits, read back from the backend. */
-export async function layerStatsOnHost(
-  mm: MaskedModel,
-  temperature: number,
-  bins: number,
-): Promise<StatsSummary> {
+export function layerStatsOnHost(mm: MaskedModel, temperature: number, bins: number): Promise<StatsSummary> {
   const { lo, width } = histogramSpan(mm, bins);
   // The edges as the device path compares them (float32), so a logit on an edge lands in the same bin.
   const edges = Float32Array.from({ length: bins - 1 }, (_, i) => lo + (i + 1) * width);
-  const rows = await Promise.all(
-    mm.masked.map(async (k) => {
-      const s = (await k.logits.data()) as Float32Array;
-      const counts = new Array<number>(bins).fill(0);
-      let kept = 0;
-      let softSum = 0;
-      for (let j = 0; j < s.length; j++) {
-        const v = s[j];
-        if (v > 0) kept++;
-        if (!mm.binary) softSum += 1 / (1 + Math.exp(-temperature * v));
-        counts[binOf(v, lo, width, edges)]++;
-      }
-      return { kept, meanMask: s.length ? softSum / s.length : 0, counts };
-    }),
+  // A synchronous read is a copy on these backends: this is the moment the statistics describe.
+  // A copy of our own: the cpu backend's dataSync hands out its storage, and the copy is moved (not
+  // copied again) to the worker.
+  const logits = mm.masked.map((k) => Float32Array.from(k.logits.dataSync()));
+  const sizes = logits.map((s) => s.length);
+  return countLogitsOffThread(logits, { temperature, binary: mm.binary, lo, width, edges }).then((counted) =>
+    summarise(
+      mm,
+      lo,
+      counted.map(({ kept, softSum, counts }, i) => ({
+        kept,
+        meanMask: sizes[i] ? softSum / sizes[i] : 0,
+        counts,
+      })),
+    ),
   );
-  return summarise(mm, lo, rows);
 }
 
 export async function layerStatsOnDevice(

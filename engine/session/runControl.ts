@@ -39,6 +39,11 @@ export class RunControl {
     this.signal();
   }
 
+  /** Runs the jobs waiting for a boundary; the loop calls it when it ends, so none waits forever. */
+  async runQueuedJobs(): Promise<void> {
+    while (this.jobs.length) await this.jobs.shift()?.();
+  }
+
   /** Runs `job` at the next step boundary; resolves or rejects with the job. */
   runBetweenSteps<T>(job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -47,12 +52,18 @@ export class RunControl {
     });
   }
 
-  /** Called by the loop between steps. `onPaused` runs once each time the loop comes to rest. */
-  async boundary(onPaused: () => void): Promise<BoundaryOutcome> {
+  /**
+   * Called by the loop between steps. `onPaused` runs once each time the loop comes to rest; `settle`
+   * runs before anything other than continuing happens.
+   */
+  async boundary(onPaused: () => void, settle?: () => Promise<void>): Promise<BoundaryOutcome> {
     await new Promise((resolve) => setImmediate(resolve));
+    // Anything but carrying on (a job, a pause, a stop, a jump) first lets the loop finish what it
+    // left in flight, so its messages come before whatever the request causes.
+    if (settle && (this.jobs.length || this.stopping || this.jump || this.paused)) await settle();
     let announced = false;
     for (;;) {
-      while (this.jobs.length) await this.jobs.shift()?.();
+      await this.runQueuedJobs();
       if (this.stopping) return { kind: 'stop' };
       if (this.jump) {
         const target = this.jump;

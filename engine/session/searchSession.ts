@@ -11,7 +11,14 @@ import { NesterovSgd } from '../cs/nesterovSgd';
 import { evaluate, trainStep } from '../cs/trainStep';
 import type { MaskedModel } from '../cs/maskedModel';
 import { ImpMethod } from '../imp/impMethod';
-import type { BackendReport, EngineMessage, Phase, RewindTarget, RunState } from '../protocol/engineProtocol';
+import type {
+  BackendReport,
+  EngineMessage,
+  EngineMessageOf,
+  Phase,
+  RewindTarget,
+  RunState,
+} from '../protocol/engineProtocol';
 import type { RunStore, Snapshot, SnapshotName } from '../runs/runStore';
 import type { NamedArray } from '../ticket/safetensors';
 import { RunControl } from './runControl';
@@ -184,8 +191,14 @@ export class SearchSession {
         `rewind target ${JSON.stringify(target)} is not available; available: ${JSON.stringify(available)}`,
       );
     }
-    if (this.running) this.control.requestJump(target);
-    else await this.applyJump(target);
+    if (this.running) {
+      this.control.requestJump(target);
+      // Resolves at the loop's next boundary, once the statistics still in flight have been sent: the
+      // caller's reply must come after them and before anything the jump leads to.
+      await this.control.runBetweenSteps(async () => undefined);
+    } else {
+      await this.applyJump(target);
+    }
   }
 
   /** Exports the ticket as it stands now; waits for the step in flight. */
@@ -236,6 +249,7 @@ export class SearchSession {
       throw e;
     } finally {
       this.running = false;
+      await this.control.runQueuedJobs();
     }
   }
 
@@ -404,12 +418,18 @@ export class SearchSession {
     const sums = { ce: 0, penalty: 0, correct: 0, seen: 0 };
     let lastStats = Date.now();
     for (let b = 0; b < this.stepsPerEpoch; b++) {
-      const outcome = await this.control.boundary(() => this.setState('paused', this.pauseRequestId));
+      const outcome = await this.control.boundary(
+        () => this.setState('paused', this.pauseRequestId),
+        () => this.settleStats(),
+      );
       if (outcome.kind === 'stop') throw new StopSignal();
       if (outcome.kind === 'jump') throw new JumpSignal(outcome.target);
       if (this.state === 'paused') this.setState('running');
       if (phase === 'search' && round === 0 && c.rewindIteration !== undefined && !this.rewindWeights) {
-        if (epoch * this.stepsPerEpoch + b >= c.rewindIteration) await this.takeRewindCheckpoint();
+        if (epoch * this.stepsPerEpoch + b >= c.rewindIteration) {
+          await this.settleStats();
+          await this.takeRewindCheckpoint();
+        }
       }
       const batch = makeBatch(data.train, order, b * c.batchSize, c.batchSize, inputSize, data.inputShape);
       const started = performance.now();
@@ -424,6 +444,8 @@ export class SearchSession {
         maskLr,
       );
       this.speed.seconds += (performance.now() - started) / 1000;
+      // The statistics of the step before were counted while this one trained; send them now.
+      await this.settleStats();
       this.speed.samples += batch.size;
       tf.dispose([batch.x, batch.labels]);
       this.step++;
@@ -439,11 +461,13 @@ export class SearchSession {
       const now = Date.now();
       if (now - lastStats >= c.statsIntervalMs || b === this.stepsPerEpoch - 1) {
         lastStats = now;
-        const kept =
+        // Counted from the masks as they are now, off this thread (layerStats.ts), while the next
+        // step trains; both messages are sent after it, still before anything of a later step.
+        const stats =
           phase === 'search'
-            ? await this.emitLayerStats(phase, round, epoch, epochs, temperature, false, null)
+            ? this.layerStatsMessage(phase, round, epoch, epochs, temperature, false, null)
             : null;
-        this.emit({
+        const progress: Omit<EngineMessageOf<'progress'>, 'keptFraction'> = {
           type: 'progress',
           phase,
           round: round + 1,
@@ -458,8 +482,6 @@ export class SearchSession {
           crossEntropy: sums.ce / sums.seen,
           penalty: sums.penalty / sums.seen,
           trainAccuracy: sums.correct / sums.seen,
-          // The dense baseline trains every weight, whatever the masks say.
-          keptFraction: phase === 'dense' ? 1 : (kept ?? (await this.keptFractionNow())),
           samplesPerSecond: this.speed.seconds > 0 ? this.speed.samples / this.speed.seconds : 0,
           etaSeconds: etaSeconds(c, this.stepsPerEpoch, this.speed, {
             phase,
@@ -467,9 +489,36 @@ export class SearchSession {
             epoch,
             stepInEpoch: b + 1,
           }),
-        });
+        };
+        // The dense baseline trains every weight, whatever the masks say; the ticket's masks are fixed.
+        const keptNow = phase === 'dense' ? null : stats ? null : this.keptFractionNow();
+        const send = async () => {
+          const message = stats ? await stats : null;
+          if (message) this.emit(message);
+          const kept = phase === 'dense' ? 1 : (message?.keptFraction ?? (await keptNow) ?? 0);
+          this.emit({ ...progress, keptFraction: kept });
+        };
+        // An epoch's last step sends at once: the epoch's end (validation, its own statistics) follows.
+        if (b === this.stepsPerEpoch - 1) await send();
+        else this.deferStats(send());
       }
     }
+  }
+
+  /** Messages of the last interval statistics, sent once the step after them has trained. */
+  private pendingStats: Promise<void> | null = null;
+
+  private deferStats(sending: Promise<void>): void {
+    // Awaited by settleStats; until then a failure must not surface as an unhandled rejection.
+    sending.catch(() => undefined);
+    this.pendingStats = sending;
+  }
+
+  /** Sends the deferred statistics, if any; rethrows what counting them threw. */
+  private async settleStats(): Promise<void> {
+    const pending = this.pendingStats;
+    this.pendingStats = null;
+    if (pending) await pending;
   }
 
   // ---------- checkpoints ----------
@@ -586,15 +635,40 @@ export class SearchSession {
     epochEnd: boolean,
     validationAccuracy: number | null,
   ): Promise<number> {
+    const message = await this.layerStatsMessage(
+      phase,
+      round,
+      epoch,
+      epochs,
+      temperature,
+      epochEnd,
+      validationAccuracy,
+    );
+    this.emit(message);
+    return message.keptFraction;
+  }
+
+  /** The statistics of the masks as they are at the call; counting them may finish later. */
+  private async layerStatsMessage(
+    phase: Phase,
+    round: number,
+    epoch: number,
+    epochs: number,
+    temperature: number,
+    epochEnd: boolean,
+    validationAccuracy: number | null,
+  ): Promise<EngineMessageOf<'layerStats'>> {
+    // Both read before the first await: the masks (read back or reduced now) and the step they are at.
+    const step = this.step;
     const stats = await computeLayerStats(this.mm, temperature, this.config.histogramBins);
-    this.emit({
+    return {
       type: 'layerStats',
       phase,
       round: round + 1,
       rounds: this.config.rounds,
       epoch: epoch + 1,
       epochs,
-      step: this.step,
+      step,
       temperature,
       epochEnd,
       validationAccuracy,
@@ -602,8 +676,7 @@ export class SearchSession {
       kept: stats.kept,
       total: stats.total,
       layers: stats.layers,
-    });
-    return stats.keptFraction;
+    };
   }
 
   async keptFractionNow(): Promise<number> {
