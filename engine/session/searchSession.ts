@@ -279,7 +279,7 @@ export class SearchSession {
     await this.trainEpoch(pos.phase, round, pos.epoch, epochs, temperature, lr, maskLr);
 
     const validation = await evaluate(this.mm, this.opts.data.validation, this.opts.data.inputShape);
-    await this.emitLayerStats(
+    const epochStats = await this.layerStatsMessage(
       pos.phase,
       round,
       pos.epoch,
@@ -288,6 +288,7 @@ export class SearchSession {
       true,
       Number.isNaN(validation) ? null : validation,
     );
+    this.emit(epochStats);
     if (pos.phase === 'search') this.results.searchValidation = Number.isNaN(validation) ? null : validation;
     await this.advance(temperature, validation);
   }
@@ -624,28 +625,6 @@ export class SearchSession {
   private rewindAllWeights(): void {
     if (!this.rewindWeights) throw new StateError('no rewind checkpoint was taken');
     assignVariables('', this.weightVars, this.rewindWeights, 'rewind checkpoint');
-  }
-
-  private async emitLayerStats(
-    phase: Phase,
-    round: number,
-    epoch: number,
-    epochs: number,
-    temperature: number,
-    epochEnd: boolean,
-    validationAccuracy: number | null,
-  ): Promise<number> {
-    const message = await this.layerStatsMessage(
-      phase,
-      round,
-      epoch,
-      epochs,
-      temperature,
-      epochEnd,
-      validationAccuracy,
-    );
-    this.emit(message);
-    return message.keptFraction;
   }
 
   /** The statistics of the masks as they are at the call; counting them may finish later. */
