@@ -61,7 +61,10 @@ export function probeEngineBackend(request: ProbeRequest): Promise<ProbeResult> 
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onAbort);
       end();
-      resolve(r);
+      // Resolved only once the process is gone: Windows will not rename a folder holding a loaded DLL.
+      const gone = child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
+      if (gone) resolve(r);
+      else child.once('exit', () => resolve(r));
     };
     // The engine exits when its IPC channel closes; the kill is for one stuck loading a library.
     const end = () => {
