@@ -16,6 +16,7 @@ import { requireBuilt } from '../ipc/engineProcess';
 import {
   CUDA_MISSING,
   publishCudaLessNative,
+  publishHangingNative,
   publishTfjsDependencies,
   publishWorkingNative,
 } from './support/standInBackends';
@@ -170,6 +171,25 @@ describe('engine/host: installBackend with real npm and a real engine', function
     assert.equal(result.failure.kind, 'cancelled');
     assert.equal(result.failure.stage, 'npm');
     await held; // npm's connection closed: it is gone, not left downloading
+    assert.deepEqual(rootEntries(), [], 'no staging folder left behind');
+  });
+
+  it('cancels while the engine loads the backend: the engine is killed and nothing is left behind', async () => {
+    publishHangingNative(registry, '@tensorflow/tfjs-node');
+    const controller = new AbortController();
+    const started = Date.now();
+    const { result } = await install('tfjs-node', {
+      signal: controller.signal,
+      progress: (p) => {
+        if (p.phase.startsWith('Checking')) setTimeout(() => controller.abort(), 500);
+      },
+    });
+
+    assert.ok(!result.ok);
+    assert.equal(result.failure.kind, 'cancelled');
+    assert.equal(result.failure.stage, 'verify');
+    // The probe settles only once the engine process has exited, so getting here means it was killed.
+    assert.ok(Date.now() - started < 30_000, 'the stuck engine did not hold the cancel up');
     assert.deepEqual(rootEntries(), [], 'no staging folder left behind');
   });
 });

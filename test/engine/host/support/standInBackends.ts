@@ -80,3 +80,12 @@ export function publishCudaLessNative(registry: StandInRegistry, name: string): 
     files: { 'index.js': `throw new Error(${JSON.stringify(CUDA_MISSING)});\n` },
   });
 }
+
+/** A native package stand-in whose loading never ends, as a library stuck initialising a device. */
+export function publishHangingNative(registry: StandInRegistry, name: string): void {
+  registry.publish({
+    name,
+    version: TFJS,
+    files: { 'index.js': 'for (;;) {}\n' },
+  });
+}
