@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { createConfig } from './commands/createConfig';
 import { exportTicketCommand } from './commands/exportTicket';
+import { installNativeBackendCommand } from './commands/installNativeBackend';
 import { resumeRun, resumeRunCommand } from './commands/resumeRun';
 import { pauseCommand, resumeCommand, rewindCommand, stopCommand } from './commands/runControls';
 import { startSearchCommand } from './commands/startSearch';
@@ -131,6 +132,13 @@ export function activate(context: vscode.ExtensionContext): void {
     command('sparsityLab.refreshRuns', () => runsView.refresh()),
     command('sparsityLab.startSweep', () => sweeps.startCommand()),
     command('sparsityLab.resumeSweep', () => sweeps.resumeCommand()),
+    command('sparsityLab.installNativeBackend', (arg) =>
+      installNativeBackendCommand(
+        services,
+        { globalStoragePath: context.globalStorageUri.fsPath, extensionPath: context.extensionPath },
+        arg,
+      ),
+    ),
     sweeps,
   );
   refreshComparison();

@@ -27,10 +27,10 @@ const UNTRUSTED_MESSAGE =
   'the files and models the config names, and can load native TensorFlow code from the folder that ' +
   'sparsityLab.nativeBackendPath names. Trust this workspace to start one.';
 
-/** False (after saying why) in an untrusted workspace. */
-export function checkTrust(): boolean {
+/** False (after saying why: `message`, by default why a search needs trust) in an untrusted workspace. */
+export function checkTrust(message = UNTRUSTED_MESSAGE): boolean {
   if (vscode.workspace.isTrusted) return true;
-  void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then((choice) => {
+  void vscode.window.showErrorMessage(message, 'Manage Workspace Trust').then((choice) => {
     if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
   });
   return false;

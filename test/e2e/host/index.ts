@@ -5,6 +5,7 @@
 // ended. Bundled by scripts/e2e/buildHostTests.mjs.
 import { writeFileSync } from 'node:fs';
 import Mocha from 'mocha';
+import { defineInstallSuite } from './installCommand';
 import { defineSearchSuites } from './searchCommands';
 import { RESULTS_ENV, type HostResults, type HostTestResult } from './hostResults';
 
@@ -19,6 +20,7 @@ export function run(): Promise<void> {
   // by a function for that reason rather than at module load.
   mocha.suite.emit('pre-require', globalThis, 'host', mocha);
   defineSearchSuites();
+  defineInstallSuite();
 
   const tests: HostTestResult[] = [];
   const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;

@@ -43,7 +43,12 @@ const contextKeys = [...read('extension/status/contextKeys.ts').matchAll(/'(spar
   (m) => m[1],
 );
 /** Commands that make sense at any time: no clause needed. */
-const ALWAYS = ['sparsityLab.openDashboard', 'sparsityLab.showLog'];
+const ALWAYS = [
+  'sparsityLab.openDashboard',
+  'sparsityLab.showLog',
+  // Needs no folder; in an untrusted workspace it stays listed and says why it refuses.
+  'sparsityLab.installNativeBackend',
+];
 
 describe('package.json contributions', () => {
   it('registers exactly the contributed commands, all under the "Sparsity Lab" category', () => {

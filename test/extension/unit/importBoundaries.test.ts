@@ -57,6 +57,8 @@ const VSCODE_FREE = [
   'extension/views/runHistoryFile.ts',
   'webview/protocol/viewProtocol.ts',
   'extension/log/engineLogLevel.ts',
+  'extension/backends/installOutcome.ts',
+  'engine/host/backendInstaller.ts',
 ];
 
 describe('import boundaries', () => {
