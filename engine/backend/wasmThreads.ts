@@ -28,6 +28,19 @@ const WASM_PRIORITY = 2;
 const WORKER_LOADER =
   'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}else{var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)}';
 
+/** tfjs-backend-wasm's largest thread pool. */
+export const MAX_WASM_THREADS = 8;
+
+/**
+ * The threads a `threads` setting stands for: 'auto' is one per core (up to tfjs's maximum), shared
+ * out evenly when `parallel` searches run at once, as a sweep's do.
+ */
+export function threadsFor(setting: 'auto' | number, parallel = 1): number {
+  if (setting !== 'auto') return setting;
+  const cores = Math.min(MAX_WASM_THREADS, os.availableParallelism());
+  return Math.max(1, Math.floor(cores / Math.max(1, parallel)));
+}
+
 export interface WasmThreadsResult {
   /** Threads of the XNNPACK pool the backend now runs. */
   threads: number;

@@ -72,7 +72,10 @@ async function runSweep(
   const file = path.join(workDir, `${name}.sweep.json`);
   writeFileSync(file, `${JSON.stringify(sweep, null, 2)}\n`);
   const store = await SweepStore.create(workDir, planSweep(sweep, file, { parallel }));
-  const scheduler = new SweepScheduler(store, engineLauncher({ enginePath: enginePath(), workDir }));
+  const scheduler: SweepScheduler = new SweepScheduler(
+    store,
+    engineLauncher({ enginePath: enginePath(), workDir, parallel: () => scheduler.parallel }),
+  );
   scheduler.on('member', (m) =>
     process.stderr.write(`  ${name}: ${m.label} ${m.status}${m.failure ? ` (${m.failure})` : ''}\n`),
   );

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBackend } from '../backend/selectBackend';
+import { threadsFor } from '../backend/wasmThreads';
 import { PRESETS, PRESET_NAMES } from '../config/presets';
 import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
 import type { EngineMessage } from '../protocol/engineProtocol';
@@ -60,7 +61,9 @@ async function search(options: SearchOptions, command: Command): Promise<number>
     workDir,
     resumeRunId: options.resume,
     chooseBackend: async (config) => {
-      const report = await selectBackend(config.backend, config.nativeBackendPath);
+      const report = await selectBackend(config.backend, config.nativeBackendPath, {
+        wasmThreads: threadsFor(config.threads),
+      });
       const skipped = report.attempts
         .filter((a) => !a.ok)
         .map((a) => `${a.candidate} (${a.reason ?? 'failed'})`);

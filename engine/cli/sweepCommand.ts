@@ -55,9 +55,9 @@ export async function sweep(options: SweepOptions): Promise<number> {
     ? SweepStore.open(cwd, options.resume)
     : await SweepStore.create(cwd, readSweepFile(path.resolve(cwd, options.config as string), { parallel }));
   const state = store.state;
-  const scheduler = new SweepScheduler(
+  const scheduler: SweepScheduler = new SweepScheduler(
     store,
-    engineLauncher({ enginePath: enginePath(), workDir: state.workDir }),
+    engineLauncher({ enginePath: enginePath(), workDir: state.workDir, parallel: () => scheduler.parallel }),
   );
   if (options.resume && parallel !== undefined) scheduler.parallel = parallel;
   const show = (p: string) => path.relative(cwd, p) || '.';

@@ -206,6 +206,11 @@ export const SearchConfigSchema = Type.Object(
     shuffle: Type.Boolean({ default: true }),
     statsIntervalMs: Type.Integer({ minimum: 10, default: 250 }),
     histogramBins: Type.Integer({ minimum: 2, maximum: 200, default: 20 }),
+    threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 8 })], {
+      default: 'auto',
+      description:
+        "Threads the wasm backend computes with (1-8). 'auto': one per core; a sweep shares the cores among the searches it runs at once.",
+    }),
     backend: Type.Union(
       BACKENDS.map((b) => Type.Literal(b)),
       { default: 'auto' },

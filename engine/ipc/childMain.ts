@@ -3,6 +3,7 @@
 // SPARSITY_LAB_BACKEND / SPARSITY_LAB_NATIVE_BACKEND_PATH so `ready` can say which one runs.
 import { BACKENDS, type BackendChoice } from '../config/configSchema';
 import { selectBackend } from '../backend/selectBackend';
+import { threadsFor } from '../backend/wasmThreads';
 import {
   PROTOCOL_VERSION,
   parseHostMessage,
@@ -80,16 +81,19 @@ async function handle(message: HostMessage): Promise<void> {
         resumeRunId: message.resumeRunId,
         chooseBackend: async (config) => {
           const current = await backendReady;
+          const threads = threadsFor(config.threads);
           if (
             current &&
             (config.backend === 'auto' ||
               config.backend === current.name ||
-              config.backend === current.choice)
+              config.backend === current.choice) &&
+            // wasm reads its thread count when it starts: another count needs a fresh instance.
+            (current.name !== 'wasm' || current.threads === threads)
           ) {
             return current;
           }
-          log(`switching backend to ${config.backend} as the config asks`);
-          return selectBackend(config.backend, config.nativeBackendPath);
+          log(`switching backend to ${config.backend} (${threads} wasm threads) as the config asks`);
+          return selectBackend(config.backend, config.nativeBackendPath, { wasmThreads: threads });
         },
         emit: (m) => send(m),
         log,
@@ -186,9 +190,11 @@ async function main(): Promise<void> {
   }
   let backend: BackendReport;
   try {
+    // 'auto' threads, the config's default: a config that asks for another count switches at start.
     backend = await selectBackend(
       requested as BackendChoice,
       process.env.SPARSITY_LAB_NATIVE_BACKEND_PATH || undefined,
+      { wasmThreads: threadsFor('auto') },
     );
   } catch (e) {
     sendError(e, undefined, true);

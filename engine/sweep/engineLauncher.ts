@@ -2,6 +2,7 @@
 // its version-checked handshake) per member. When the search finishes it exports the ticket, reports
 // it, and stops the engine, which then exits cleanly; any other end is the scheduler's to judge.
 import { Value } from '@sinclair/typebox/value';
+import { threadsFor } from '../backend/wasmThreads';
 import { resolveConfig } from '../config/resolveConfig';
 import { EngineSupervisor } from '../host/engineSupervisor';
 import type { EngineMessage } from '../protocol/engineProtocol';
@@ -18,6 +19,17 @@ export interface EngineLauncherOptions {
   stopGraceMs?: number;
   /** Export each finished member's ticket to <ticketsDir>/<run-id> (default true). */
   exportTickets?: boolean;
+  /**
+   * How many members run at once, read at each launch: a member whose config leaves `threads` at
+   * 'auto' gets its share of the cores, so parallel engines do not fight over them.
+   */
+  parallel?: () => number;
+}
+
+/** The member's config with 'auto' threads made its share of the cores. */
+export function withThreadShare(config: Record<string, unknown>, parallel: number): Record<string, unknown> {
+  if (config.threads !== undefined && config.threads !== 'auto') return config;
+  return { ...config, threads: threadsFor('auto', parallel) };
 }
 
 /** A member's result from an engine message that reports a ticket; null for any other message. */
@@ -98,7 +110,7 @@ export function engineLauncher(options: EngineLauncherOptions): LaunchMember {
     // A start that fails (version mismatch, timeout) must not leave a process; its exit says the rest.
     supervisor
       .start({
-        config: member.config,
+        config: withThreadShare(member.config, options.parallel?.() ?? 1),
         workDir: options.workDir,
         configFile: member.configSource,
         resumeRunId,

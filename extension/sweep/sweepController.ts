@@ -145,11 +145,12 @@ export class SweepController implements vscode.Disposable {
 
   private async run(store: SweepStore, folder: vscode.WorkspaceFolder, resuming: boolean): Promise<void> {
     const { log } = this.services;
-    const scheduler = new SweepScheduler(
+    const scheduler: SweepScheduler = new SweepScheduler(
       store,
       engineLauncher({
         enginePath: path.join(this.extensionPath, 'dist', 'engine.js'),
         workDir: store.state.workDir,
+        parallel: () => scheduler.parallel,
       }),
     );
     this.active = { scheduler, folder };
