@@ -4,6 +4,7 @@
 // with one that returns `W * mask(s)` puts the mask inside every forward pass, so gradients reach both
 // W and the mask logits s, and any Layers model (the zoo's or the user's) gets CS without rewriting it.
 import * as tf from '@tensorflow/tfjs-core';
+import { maskedWeight } from './maskedWeight';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { MaskableLayer } from '../models/maskableLayers';
 
@@ -101,6 +102,8 @@ export class MaskedModel {
 
   /** Set only inside sharingMasks(): each kernel's mask sum from this step's forward pass. */
   private forwardMaskSums: Map<MaskedKernel, tf.Scalar> | null = null;
+  /** Set only inside sharingMasks(): the lambda whose penalty gradient the masked weights carry. */
+  private sharedLambda = 0;
 
   setMode(mode: MaskMode): void {
     // A soft mask of +-1 logits would silently train IMP with 0.73/0.27 masks.
@@ -128,6 +131,19 @@ export class MaskedModel {
 
   private effectiveKernel(kernel: MaskedKernel): tf.Tensor {
     if (this.mode.kind === 'dense') return kernel.weight;
+    const sums = this.forwardMaskSums;
+    if (this.mode.kind === 'soft' && sums) {
+      // A training step: one fused op (maskedWeight.ts). Its first use of this kernel in the step notes
+      // the mask sum for the penalty and carries the penalty's gradient; a second use (none of our
+      // models reads a kernel twice) must not add that gradient again.
+      const first = !sums.has(kernel);
+      return maskedWeight(kernel.weight, kernel.logits, {
+        temperature: this.mode.temperature,
+        scale: this.scale,
+        lambda: first ? this.sharedLambda : 0,
+        onMask: first ? (mc) => sums.set(kernel, tf.keep(tf.sum(mc))) : undefined,
+      });
+    }
     return tf.tidy(() => {
       const m = this.mask(kernel);
       const sums = this.forwardMaskSums;
@@ -139,17 +155,19 @@ export class MaskedModel {
 
   /**
    * Runs `f` (one training step: the loss and its gradients) with the forward pass noting each mask's
-   * sum, which penalty() then adds up instead of computing every mask a second time. Autodiff then goes
-   * through each mask once, with the two gradients (from W*m and from the penalty) summed before the
-   * sigmoid's backward: the same gradient, one pass over the masks fewer each way.
+   * sum, which penalty(lambda) then adds up instead of computing every mask a second time. In soft mode
+   * the masked weights are maskedWeight.ts's fused op, which adds the penalty's gradient to the
+   * logits' itself: the noted sums carry none, so `f` must use penalty() with this same lambda.
    */
-  sharingMasks<T>(f: () => T): T {
+  sharingMasks<T>(lambda: number, f: () => T): T {
     const sums = new Map<MaskedKernel, tf.Scalar>();
     this.forwardMaskSums = sums;
+    this.sharedLambda = lambda;
     try {
       return f();
     } finally {
       this.forwardMaskSums = null;
+      this.sharedLambda = 0;
       tf.dispose([...sums.values()]);
     }
   }
@@ -159,6 +177,11 @@ export class MaskedModel {
     return tf.tidy(() => {
       if (this.mode.kind !== 'soft' || lambda === 0 || this.masked.length === 0) return tf.scalar(0);
       const noted = this.forwardMaskSums;
+      if (noted && lambda !== this.sharedLambda) {
+        throw new Error(
+          `penalty(${lambda}) inside sharingMasks(${this.sharedLambda}): its gradient would be wrong`,
+        );
+      }
       const sums = this.masked.map((k) => noted?.get(k) ?? tf.sum(this.mask(k)));
       return tf.mul(tf.addN(sums), lambda) as tf.Scalar;
     });

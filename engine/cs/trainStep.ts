@@ -51,7 +51,7 @@ export async function trainStep(
     let ce: tf.Scalar | undefined;
     let pen: tf.Scalar | undefined;
     let correct: tf.Scalar | undefined;
-    const { grads } = mm.sharingMasks(() =>
+    const { grads } = mm.sharingMasks(lambda, () =>
       tf.variableGrads(() => {
         const logits = forward(mm, batch.x, true);
         // gradients() runs f in its own tidy: keep what we read after it.
