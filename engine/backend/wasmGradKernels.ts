@@ -452,6 +452,41 @@ function untransposed(kernelName: string, original: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * Sum over the leading axes (a bias gradient: a conv layer's dy summed over batch, rows and columns)
+ * as a product with a row of ones. The wasm Sum only reduces innermost axes, so it first transposes
+ * the whole tensor, which made Conv-2's bias gradients 7% of its step; the product reads it once, on
+ * XNNPACK's fast path. Other reductions go to the original kernel.
+ */
+function leadingAxesAsMatMul(original: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const x = need(inputs, 'x', tf.Sum);
+    const rank = x.shape.length;
+    const axes = tf.util
+      .parseAxisParam((attrs?.axis ?? []) as number | number[], x.shape)
+      .sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((axis, i) => axis === i);
+    if (!leading || x.dtype !== 'float32') return original({ inputs, backend, attrs });
+    const outer = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+    const keptShape = x.shape.slice(axes.length);
+    const inner = keptShape.reduce((a, b) => a * b, 1);
+    const scope = new KernelScope(backend as KernelBackend);
+    try {
+      const ones = scope.run('Fill', {}, { shape: [1, outer], value: 1, dtype: 'float32' });
+      const product = scope.run(
+        'BatchMatMul',
+        { a: ones, b: scope.reshape(x, [outer, inner]) },
+        { transposeA: false, transposeB: false },
+      );
+      const shape = attrs?.keepDims === true ? [...axes.map(() => 1), ...keptShape] : keptShape;
+      return scope.finish(scope.reshape(product, shape));
+    } catch (err) {
+      scope.abandon();
+      throw err;
+    }
+  };
+}
+
 /** Kernels whose wasm version is wrapped by `untransposed`. */
 const MATMUL_KERNELS: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
 
@@ -478,6 +513,7 @@ export const WASM_ADDED_KERNEL_NAMES: readonly string[] = MISSING_KERNELS.map(([
 export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = [
   ...FASTER_KERNELS.map(([name]) => name),
   ...MATMUL_KERNELS,
+  tf.Sum,
 ];
 
 /**
@@ -502,12 +538,19 @@ export function registerWasmGradKernels(): void {
     }
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
   }
-  for (const kernelName of MATMUL_KERNELS) {
+  const wrapping: [string, (original: KernelFunc) => KernelFunc][] = [
+    ...MATMUL_KERNELS.map((name): [string, (original: KernelFunc) => KernelFunc] => [
+      name,
+      (original) => untransposed(name, original),
+    ]),
+    [tf.Sum, leadingAxesAsMatMul],
+  ];
+  for (const [kernelName, wrap] of wrapping) {
     const current = tf.getKernel(kernelName, BACKEND);
     if (current === undefined || wrappers.has(current.kernelFunc)) {
       continue;
     }
-    const kernelFunc = untransposed(kernelName, current.kernelFunc);
+    const kernelFunc = wrap(current.kernelFunc);
     wrappers.add(kernelFunc);
     tf.unregisterKernel(kernelName, BACKEND);
     // The setup function stays: it binds the wasm function the original kernel calls.

@@ -209,7 +209,7 @@ export const SearchConfigSchema = Type.Object(
     threads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 8 })], {
       default: 'auto',
       description:
-        "Threads the wasm backend computes with (1-8). 'auto': one per core; a sweep shares the cores among the searches it runs at once.",
+        "Threads the wasm backend computes with (1-8). 'auto': one per core but one; a sweep shares them among the searches it runs at once.",
     }),
     backend: Type.Union(
       BACKENDS.map((b) => Type.Literal(b)),

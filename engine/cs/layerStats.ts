@@ -54,7 +54,7 @@ export function layerStatsOnHost(mm: MaskedModel, temperature: number, bins: num
   // A synchronous read is a copy on these backends: this is the moment the statistics describe.
   // A copy of our own: the cpu backend's dataSync hands out its storage, and the copy is moved (not
   // copied again) to the worker.
-  const logits = mm.masked.map((k) => Float32Array.from(k.logits.dataSync()));
+  const logits = mm.masked.map((k) => (k.logits.dataSync() as Float32Array).slice());
   const sizes = logits.map((s) => s.length);
   return countLogitsOffThread(logits, { temperature, binary: mm.binary, lo, width, edges }).then((counted) =>
     summarise(

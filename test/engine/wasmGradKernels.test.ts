@@ -528,6 +528,33 @@ describe('wasm gradient kernels', function () {
     assert.equal(tf.backend().numDataIds(), before);
   });
 
+  it('sums over leading axes (bias gradients, done as a product with ones) and any others as cpu does', async () => {
+    const rand = makeRng(1010);
+    const x = randomData(rand, [4, 5, 6, 3]);
+    const cases: { axis: number | number[]; keepDims: boolean }[] = [
+      { axis: [0, 1, 2], keepDims: false }, // a conv bias gradient
+      { axis: [0, 1, 2], keepDims: true },
+      { axis: 0, keepDims: false }, // a dense bias gradient
+      { axis: [1, 0], keepDims: false }, // leading, listed out of order
+      { axis: [-4, -3], keepDims: true },
+      { axis: [1, 2], keepDims: false }, // not leading: the original kernel
+      { axis: [0, 1, 2, 3], keepDims: false }, // everything
+      { axis: 3, keepDims: true },
+    ];
+    for (const { axis, keepDims } of cases) {
+      await compareWithCpu(`sum axis=${JSON.stringify(axis)} keepDims=${keepDims}`, () =>
+        tf.sum(toTensor(x), axis, keepDims),
+      );
+    }
+    await tf.setBackend('wasm');
+    const before = tf.backend().numDataIds();
+    tf.tidy(() => {
+      tf.sum(toTensor(x), [0, 1, 2]);
+      tf.sum(toTensor(x), [0, 1], true);
+    });
+    assert.equal(tf.backend().numDataIds(), before);
+  });
+
   describe('through the public gradient path', () => {
     const rand = makeRng(808);
     const cases: { strides: number | [number, number]; pad: 'same' | 'valid' | number; mult: number }[] = [
