@@ -12,7 +12,7 @@
 
 // Imported for its side effect too: the wasm kernels must be registered before this module checks
 // which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
-import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropFilterAttrs,
@@ -453,12 +453,13 @@ function untransposed(kernelName: string, original: KernelFunc): KernelFunc {
 }
 
 /**
- * Sum over the leading axes (a bias gradient: a conv layer's dy summed over batch, rows and columns)
- * as a product with a row of ones. The wasm Sum only reduces innermost axes, so it first transposes
- * the whole tensor, which made Conv-2's bias gradients 7% of its step; the product reads it once, on
- * XNNPACK's fast path. Other reductions go to the original kernel.
+ * Sum over the leading axes (a bias gradient: a conv layer's dy summed over batch, rows and columns) as
+ * one pass over the tensor in the wasm heap, adding each row into the output. The wasm Sum only
+ * reduces innermost axes, so it first transposes the whole tensor, which made Conv-2's bias gradients
+ * 7% of its step; a product with a row of ones was no better, as XNNPACK then packs the tensor as
+ * weights. Other reductions go to the original kernel.
  */
-function leadingAxesAsMatMul(original: KernelFunc): KernelFunc {
+function leadingAxesInPlace(original: KernelFunc): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const x = need(inputs, 'x', tf.Sum);
     const rank = x.shape.length;
@@ -467,23 +468,19 @@ function leadingAxesAsMatMul(original: KernelFunc): KernelFunc {
       .sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < rank && axes.every((axis, i) => axis === i);
     if (!leading || x.dtype !== 'float32') return original({ inputs, backend, attrs });
-    const outer = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
     const keptShape = x.shape.slice(axes.length);
-    const inner = keptShape.reduce((a, b) => a * b, 1);
-    const scope = new KernelScope(backend as KernelBackend);
-    try {
-      const ones = scope.run('Fill', {}, { shape: [1, outer], value: 1, dtype: 'float32' });
-      const product = scope.run(
-        'BatchMatMul',
-        { a: ones, b: scope.reshape(x, [outer, inner]) },
-        { transposeA: false, transposeB: false },
-      );
-      const shape = attrs?.keepDims === true ? [...axes.map(() => 1), ...keptShape] : keptShape;
-      return scope.finish(scope.reshape(product, shape));
-    } catch (err) {
-      scope.abandon();
-      throw err;
+    const shape = attrs?.keepDims === true ? [...axes.map(() => 1), ...keptShape] : keptShape;
+    const wasm = backend as BackendWasm;
+    const out = wasm.makeOutput(shape, 'float32');
+    // Views taken after the allocation: growing the heap replaces its buffer.
+    const values = wasm.typedArrayFromHeap(x) as Float32Array;
+    const sums = new Float64Array(keptShape.reduce((a, b) => a * b, 1));
+    const inner = sums.length;
+    for (let row = 0; row < values.length; row += inner) {
+      for (let j = 0; j < inner; j++) sums[j] += values[row + j];
     }
+    (wasm.typedArrayFromHeap(out) as Float32Array).set(sums);
+    return out;
   };
 }
 
@@ -543,7 +540,7 @@ export function registerWasmGradKernels(): void {
       name,
       (original) => untransposed(name, original),
     ]),
-    [tf.Sum, leadingAxesAsMatMul],
+    [tf.Sum, leadingAxesInPlace],
   ];
   for (const [kernelName, wrap] of wrapping) {
     const current = tf.getKernel(kernelName, BACKEND);

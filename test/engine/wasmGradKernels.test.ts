@@ -528,7 +528,7 @@ describe('wasm gradient kernels', function () {
     assert.equal(tf.backend().numDataIds(), before);
   });
 
-  it('sums over leading axes (bias gradients, done as a product with ones) and any others as cpu does', async () => {
+  it('sums over leading axes (bias gradients, done in place) and any others as cpu does', async () => {
     const rand = makeRng(1010);
     const x = randomData(rand, [4, 5, 6, 3]);
     const cases: { axis: number | number[]; keepDims: boolean }[] = [
