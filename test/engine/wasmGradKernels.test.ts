@@ -555,6 +555,33 @@ describe('wasm gradient kernels', function () {
     assert.equal(tf.backend().numDataIds(), before);
   });
 
+  it('MaxPoolGrad (replaced for speed) routes dy as cpu does, ties and overlapping windows included', async () => {
+    const rand = makeRng(1111);
+    const cases: {
+      x: Shape4;
+      filter: [number, number];
+      strides: [number, number];
+      pad: 'same' | 'valid' | number;
+    }[] = [
+      { x: [2, 8, 8, 3], filter: [2, 2], strides: [2, 2], pad: 'valid' }, // Conv-2's pools
+      { x: [1, 7, 9, 2], filter: [3, 3], strides: [2, 2], pad: 'same' }, // overlapping, padded
+      { x: [2, 5, 5, 4], filter: [3, 2], strides: [1, 1], pad: 'valid' },
+      { x: [1, 6, 6, 1], filter: [2, 2], strides: [2, 2], pad: 1 },
+    ];
+    for (const c of cases) {
+      const x = randomData(rand, c.x);
+      // Ties, as after a ReLU: about half the inputs are exactly zero.
+      x.values = x.values.map((v) => (v < 0 ? 0 : v)) as Float32Array;
+      const label = `maxPool grad ${JSON.stringify(c)}`;
+      await compareWithCpu(label, () =>
+        tf.grad((t: tf.Tensor) => {
+          const pooled = tf.maxPool(t as tf.Tensor4D, c.filter, c.strides, c.pad);
+          return tf.sum(tf.mul(pooled, tf.reshape(tf.range(1, pooled.size + 1), pooled.shape)));
+        })(toTensor(x)),
+      );
+    }
+  });
+
   describe('through the public gradient path', () => {
     const rand = makeRng(808);
     const cases: { strides: number | [number, number]; pad: 'same' | 'valid' | number; mult: number }[] = [
