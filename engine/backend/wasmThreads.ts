@@ -28,21 +28,6 @@ const WASM_PRIORITY = 2;
 const WORKER_LOADER =
   'if(typeof e.data.urlOrBlob=="string"){importScripts(e.data.urlOrBlob)}else{var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)}';
 
-/** tfjs-backend-wasm's largest thread pool. */
-export const MAX_WASM_THREADS = 8;
-
-/**
- * The threads a `threads` setting stands for: 'auto' is one per core but one (up to tfjs's maximum),
- * shared out evenly when `parallel` searches run at once, as a sweep's do. The core left free is for
- * the statistics worker, the editor and everything else: XNNPACK's pool waits for its slowest
- * thread, and on our busy 2-core machine a pool of 2 ran LeNet-300-100 six times slower than 1.
- */
-export function threadsFor(setting: 'auto' | number, parallel = 1): number {
-  if (setting !== 'auto') return setting;
-  const cores = Math.min(MAX_WASM_THREADS, os.availableParallelism() - 1);
-  return Math.max(1, Math.floor(cores / Math.max(1, parallel)));
-}
-
 export interface WasmThreadsResult {
   /** Threads of the XNNPACK pool the backend now runs. */
   threads: number;

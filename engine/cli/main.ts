@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBackend } from '../backend/selectBackend';
-import { threadsFor } from '../backend/wasmThreads';
+import { threadsFor } from '../backend/threadCount';
 import { PRESETS, PRESET_NAMES } from '../config/presets';
 import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
 import type { EngineMessage } from '../protocol/engineProtocol';

@@ -3,7 +3,7 @@
 // SPARSITY_LAB_BACKEND / SPARSITY_LAB_NATIVE_BACKEND_PATH so `ready` can say which one runs.
 import { BACKENDS, type BackendChoice } from '../config/configSchema';
 import { selectBackend } from '../backend/selectBackend';
-import { threadsFor } from '../backend/wasmThreads';
+import { threadsFor } from '../backend/threadCount';
 import {
   PROTOCOL_VERSION,
   parseHostMessage,

@@ -2,7 +2,7 @@
 // its version-checked handshake) per member. When the search finishes it exports the ticket, reports
 // it, and stops the engine, which then exits cleanly; any other end is the scheduler's to judge.
 import { Value } from '@sinclair/typebox/value';
-import { threadsFor } from '../backend/wasmThreads';
+import { threadsFor } from '../backend/threadCount';
 import { resolveConfig } from '../config/resolveConfig';
 import { EngineSupervisor } from '../host/engineSupervisor';
 import type { EngineMessage } from '../protocol/engineProtocol';

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MAX_WASM_THREADS, threadsFor } from '../../../engine/backend/wasmThreads';
+import { MAX_WASM_THREADS, threadsFor } from '../../../engine/backend/threadCount';
 import { PROTOCOL_VERSION } from '../../../engine/protocol/engineProtocol';
 import { withThreadShare } from '../../../engine/sweep/engineLauncher';
 import { EngineProcess, isType, tinyConfig } from './engineProcess';
