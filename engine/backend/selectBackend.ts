@@ -78,12 +78,12 @@ interface Activated {
 
 /**
  * Switches TensorFlow.js to the chosen backend. 'auto' takes the first of tfjs-node-gpu, tfjs-node,
- * webgpu, wasm and cpu that works and records why each earlier one did not; an explicit choice that does not
- * work throws.
+ * webgpu, wasm and cpu that works and records why each earlier one did not; an explicit choice that
+ * does not work throws.
  *
- * @param nativeBackendPath where to look for the native packages first: a folder holding a
- *   node_modules folder, or the package folder itself. process.cwd() and the engine's own
- *   node_modules are searched after it.
+ * @param nativeBackendPath where to look for the native and WebGPU packages first: a folder holding
+ *   a node_modules folder (or <backend>/node_modules), or the package folder itself. process.cwd()
+ *   and the engine's own node_modules are searched after it.
  */
 export async function selectBackend(
   choice: BackendChoice,

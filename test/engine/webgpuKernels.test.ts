@@ -3,8 +3,8 @@
 // hand: whole searches of every zoo model (CS and IMP: training with its gradients, the optimisers,
 // mask statistics, evaluation, the ticket's retraining and export) run while a recorder notes each
 // kernel. Ops name their kernels whatever the backend, so the searches run on wasm, the fastest one
-// here (the cpu backend took minutes for VGG16). tfjs-backend-webgpu registers its kernels when it is imported, so
-// this needs no GPU and runs in CI.
+// here (the cpu backend took minutes for VGG16). tfjs-backend-webgpu registers its kernels when it
+// is imported, so this needs no GPU and runs in CI.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -14,6 +14,10 @@ import { zipSync } from 'fflate';
 import { resolveNative, selectBackend } from '../../engine/backend/selectBackend';
 import { loadWebgpuKernels, WEBGPU_INSTALL_FOLDER } from '../../engine/backend/webgpuBackend';
 import { ZOO_MODELS } from '../../engine/config/configSchema';
+import { layerStatsOnDevice } from '../../engine/cs/layerStats';
+import { MaskedModel } from '../../engine/cs/maskedModel';
+import { listMaskableLayers } from '../../engine/models/maskableLayers';
+import { buildZooModel } from '../../engine/models/zoo';
 import { runSearchInProcess } from '../../engine/bench/inProcessSearch';
 import { KernelRecorder } from '../support/kernelRecorder';
 import { npyBytes } from './data/fixtures';
@@ -77,6 +81,25 @@ describe("'webgpu' kernel coverage", function () {
         needed.set(name, users);
       }
     }
+    // On a GPU the mask statistics are reduced on the device (layerStats.ts), a path the searches
+    // above, on a host backend, did not take.
+    const recorder = new KernelRecorder();
+    try {
+      for (const binary of [false, true]) {
+        const built = buildZooModel('conv2', { inputShape: [32, 32, 3], numClasses: 10, seed: 1 });
+        const mm = new MaskedModel(built.model, listMaskableLayers(built.model, built.denseByDefault), 0, {
+          binary,
+        });
+        await layerStatsOnDevice(mm, 2, 20);
+        mm.dispose();
+        built.model.dispose();
+      }
+    } finally {
+      recorder.stop();
+    }
+    for (const name of recorder.names) {
+      needed.set(name, new Set([...(needed.get(name) ?? []), 'mask statistics on a GPU']));
+    }
     loadWebgpuKernels((name) => resolveNative(name, undefined, WEBGPU_INSTALL_FOLDER));
   });
 
@@ -84,7 +107,13 @@ describe("'webgpu' kernel coverage", function () {
 
   it('has a webgpu kernel for every kernel a search of any zoo model runs', () => {
     // The recorder saw the gradients and the batch norms of the conv nets, not just the forward passes.
-    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'FusedBatchNorm']) {
+    for (const name of [
+      'Conv2DBackpropFilter',
+      'Conv2DBackpropInput',
+      'MaxPoolGrad',
+      'FusedBatchNorm',
+      'Less',
+    ]) {
       assert.ok(needed.has(name), `${name} was not recorded`);
     }
     const missing = [...needed.entries()]
