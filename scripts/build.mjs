@@ -31,9 +31,17 @@ const nodeCommon = {
   format: 'cjs',
   sourcemap: true,
   logLevel: 'warning',
-  // Native TensorFlow bindings are optional and loaded at run time from the user's install.
+  // Native TensorFlow bindings and WebGPU (tfjs-backend-webgpu on Dawn's native addon) are optional
+  // and loaded at run time from the user's install.
   // mnist's 20 MB of digit JSON is not bundled: the bundle reads the compact copy in dist/data/mnist.
-  external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'mnist'],
+  external: [
+    'vscode',
+    '@tensorflow/tfjs-node',
+    '@tensorflow/tfjs-node-gpu',
+    '@tensorflow/tfjs-backend-webgpu',
+    'webgpu',
+    'mnist',
+  ],
 };
 
 const engineEntries = {

@@ -1,7 +1,8 @@
 // Chooses the TensorFlow.js backend the engine trains on. The native bindings are much faster but
 // are never dependencies of this extension (they are large, platform specific and need a matching
-// libtensorflow), so they are looked up at run time in places the user controls. wasm and cpu are
-// bundled and always available as fallbacks.
+// libtensorflow), so they are looked up at run time in places the user controls; so is WebGPU
+// (webgpuBackend.ts), whose Dawn binding is native too. wasm and cpu are bundled and always
+// available as fallbacks.
 
 // A named, used import: a bare one is dropped by esbuild, because the package's sideEffects list
 // does not include its Node entry point, and then no 'cpu' backend is ever registered.
@@ -11,10 +12,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { cpuDevice, cudaDevice, nativeCpuDevice } from './deviceName';
+import { describeError as describe, firstLine, Unavailable } from './unavailable';
 import { registerWasmGradKernels } from './wasmGradKernels';
 import { activateWasmWithThreads, type WasmThreadsResult } from './wasmThreads';
+import { activateWebgpu, WEBGPU_INSTALL_FOLDER } from './webgpuBackend';
 
-export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendAttempt {
   candidate: string;
@@ -28,6 +32,8 @@ export interface BackendReport {
   name: string;
   choice: string;
   attempts: BackendAttempt[];
+  /** What the backend computes on: the GPU's name, or the CPU model and its threads. */
+  device?: string;
   /** Threads the backend computes with, where we control it (wasm, cpu); absent for native backends. */
   threads?: number;
   /** Why the backend runs fewer threads than asked for; absent when it runs them all. */
@@ -41,11 +47,13 @@ export interface BackendOptions {
    * an idle one.
    */
   wasmThreads?: number;
+  /** Hears what happens to a backend after it started (a lost GPU device); default: stderr. */
+  log?: (message: string) => void;
 }
 
 type Candidate = Exclude<BackendChoice, 'auto'>;
 
-const AUTO_ORDER: readonly Candidate[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const AUTO_ORDER: readonly Candidate[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 
 const NATIVE_PACKAGES: Readonly<Record<'tfjs-node-gpu' | 'tfjs-node', string>> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
@@ -61,17 +69,21 @@ const WASM_BINARY = /^tfjs-backend-wasm.*\.wasm$/;
 // bundle even if someone removes them from the build's external list.
 const runtimeRequire = createRequire(__filename);
 
-/** A candidate that cannot be used, with a reason meant for the user. */
-class Unavailable extends Error {}
+/** What a started candidate computes on, and with how many threads where we control that. */
+interface Activated {
+  device: string;
+  threads?: number;
+  threadsReason?: string;
+}
 
 /**
  * Switches TensorFlow.js to the chosen backend. 'auto' takes the first of tfjs-node-gpu, tfjs-node,
- * wasm and cpu that works and records why each earlier one did not; an explicit choice that does not
- * work throws.
+ * webgpu, wasm and cpu that works and records why each earlier one did not; an explicit choice that
+ * does not work throws.
  *
- * @param nativeBackendPath where to look for the native packages first: a folder holding a
- *   node_modules folder, or the package folder itself. process.cwd() and the engine's own
- *   node_modules are searched after it.
+ * @param nativeBackendPath where to look for the native and WebGPU packages first: a folder holding
+ *   a node_modules folder (or <backend>/node_modules), or the package folder itself. process.cwd()
+ *   and the engine's own node_modules are searched after it.
  */
 export async function selectBackend(
   choice: BackendChoice,
@@ -82,15 +94,9 @@ export async function selectBackend(
   const attempts: BackendAttempt[] = [];
   for (const candidate of candidates) {
     try {
-      const threads = await activate(candidate, nativeBackendPath, options);
+      const activated = await activate(candidate, nativeBackendPath, options);
       attempts.push({ candidate, ok: true });
-      return {
-        name: tf.getBackend(),
-        choice,
-        attempts,
-        ...(threads === undefined ? {} : { threads: threads.threads }),
-        ...(threads?.reason === undefined ? {} : { threadsReason: threads.reason }),
-      };
+      return { name: tf.getBackend(), choice, attempts, ...activated };
     } catch (err) {
       const reason = err instanceof Unavailable ? err.message : `failed: ${describe(err)}`;
       attempts.push({ candidate, ok: false, reason });
@@ -103,24 +109,39 @@ export async function selectBackend(
   throw new Error(`Backend '${choice}' is unavailable: ${attempts[0]?.reason ?? 'unknown reason'}`);
 }
 
-/** Activates one candidate; resolves to its thread count where we know it. */
+/** Activates one candidate and says what it computes on. */
 async function activate(
   candidate: Candidate,
   nativeBackendPath: string | undefined,
   options: BackendOptions,
-): Promise<WasmThreadsResult | undefined> {
+): Promise<Activated> {
   switch (candidate) {
     case 'tfjs-node-gpu':
+      await activateNative(candidate, nativeBackendPath);
+      return { device: cudaDevice() };
     case 'tfjs-node':
       await activateNative(candidate, nativeBackendPath);
-      return undefined;
-    case 'wasm':
-      return activateWasm(options.wasmThreads ?? 1);
+      return { device: nativeCpuDevice() };
+    case 'webgpu':
+      return activateWebgpu(
+        (packageName) => resolveNative(packageName, nativeBackendPath, WEBGPU_INSTALL_FOLDER),
+        options.log ?? ((message) => process.stderr.write(`${message}\n`)),
+      );
+    case 'wasm': {
+      const { threads, reason } = await activateWasm(options.wasmThreads ?? 1);
+      const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
+      return {
+        device: cpuDevice(threads, `WebAssembly ${simd}`),
+        threads,
+        ...(reason === undefined ? {} : { threadsReason: reason }),
+      };
+    }
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) {
         throw new Unavailable(`the cpu backend (tfjs-backend-cpu ${version_cpu}) failed to initialise`);
       }
-      return { threads: 1 }; // plain JavaScript on the main thread
+      // Plain JavaScript on the main thread.
+      return { device: cpuDevice(1, 'JavaScript'), threads: 1 };
   }
 }
 
@@ -273,13 +294,4 @@ function hasWasmBinaries(dir: string): boolean {
 
 function isModuleNotFound(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === 'MODULE_NOT_FOUND';
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Node appends a multi-line "Require stack" to resolution errors; the first line says it all. */
-function firstLine(err: unknown): string {
-  return describe(err).split('\n', 1)[0];
 }

@@ -1,10 +1,12 @@
 // `sparsity-lab`: the engine in a terminal. `search` runs a whole ticket search with a progress bar and
 // per-layer tables, exports the ticket and prints where it is; Ctrl-C stops cleanly and says how to
-// resume. `sweep` runs several searches as engine processes (sweepCommand.ts). Errors print one line naming the file and field, and the exit code is non-zero.
+// resume. `sweep` runs several searches as engine processes (sweepCommand.ts); `doctor` says which
+// backend a search would use and why not a faster one (doctorCommand.ts). Errors print one line naming the file and field, and the exit code is non-zero.
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { selectBackend } from '../backend/selectBackend';
 import { threadsFor } from '../backend/threadCount';
+import { BACKENDS } from '../config/configSchema';
 import { PRESETS, PRESET_NAMES } from '../config/presets';
 import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
 import type { EngineMessage } from '../protocol/engineProtocol';
@@ -14,6 +16,7 @@ import { openSession } from '../session/openSession';
 import { ENGINE_VERSION } from '../version';
 import { ProgressView } from './progressView';
 import { addSearchFlags, flagsSetField, flagsToConfig, mergeFlags } from './searchFlags';
+import { doctor, type DoctorOptions } from './doctorCommand';
 import { sweep, type SweepOptions } from './sweepCommand';
 
 const pct = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(2)}%`);
@@ -67,7 +70,8 @@ async function search(options: SearchOptions, command: Command): Promise<number>
       const skipped = report.attempts
         .filter((a) => !a.ok)
         .map((a) => `${a.candidate} (${a.reason ?? 'failed'})`);
-      view.print(`backend: ${report.name}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`);
+      const on = report.device === undefined ? '' : ` on ${report.device}`;
+      view.print(`backend: ${report.name}${on}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`);
       return report;
     },
     emit,
@@ -146,6 +150,15 @@ function main(): void {
     .option('--json', 'print member changes and engine events as JSON lines on stdout')
     .action(async (options: SweepOptions) => {
       process.exitCode = await sweep(options);
+    });
+  program
+    .command('doctor')
+    .description('show the backend a search would use, its device and versions, and why not a faster one')
+    .option('--backend <name>', `the backend to check (${BACKENDS.join(', ')}; default auto)`)
+    .option('--native-backend-path <dir>', 'where the native and WebGPU packages are installed')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: DoctorOptions) => {
+      process.exitCode = await doctor(options);
     });
   program
     .command('schema')

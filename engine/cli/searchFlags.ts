@@ -113,11 +113,11 @@ const FLAGS: FlagSpec[] = [
     parse: int('--validation-size'),
   },
   { flag: '--seed <n>', key: 'seed', help: 'random seed', parse: int('--seed') },
-  { flag: '--backend <name>', key: 'backend', help: 'auto, tfjs-node-gpu, tfjs-node, wasm or cpu' },
+  { flag: '--backend <name>', key: 'backend', help: 'auto, tfjs-node-gpu, tfjs-node, webgpu, wasm or cpu' },
   {
     flag: '--native-backend-path <dir>',
     key: 'nativeBackendPath',
-    help: 'folder whose node_modules has tfjs-node',
+    help: 'folder whose node_modules has tfjs-node (or webgpu/node_modules, the WebGPU packages)',
   },
   {
     flag: '--stats-interval <ms>',

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 export const ZOO_MODELS = ['lenet-300-100', 'conv2', 'conv4', 'conv6', 'resnet20', 'vgg16'] as const;
 export type ZooModelName = (typeof ZOO_MODELS)[number];
 
-export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
 
 /** How a run finds its ticket: Continuous Sparsification, or iterative magnitude pruning (the baseline). */
@@ -216,7 +216,10 @@ export const SearchConfigSchema = Type.Object(
       { default: 'auto' },
     ),
     nativeBackendPath: Type.Optional(
-      Type.String({ description: 'Folder whose node_modules holds @tensorflow/tfjs-node(-gpu).' }),
+      Type.String({
+        description:
+          'Folder whose node_modules holds @tensorflow/tfjs-node(-gpu), or whose webgpu/node_modules holds @tensorflow/tfjs-backend-webgpu and webgpu.',
+      }),
     ),
     runsDir: Type.String({ default: '.sparsity/runs' }),
     ticketsDir: Type.String({ default: 'tickets' }),

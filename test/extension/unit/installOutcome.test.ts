@@ -45,10 +45,10 @@ describe('extension: installOutcome', () => {
     assert.equal(nativePathAction(relative, root, path.resolve('/other/deeper/folder')).kind, 'conflict');
   });
 
-  it('knows auto picks the native backends but not webgpu', () => {
+  it('knows auto picks every installable backend, and an explicit choice only itself', () => {
     assert.equal(backendSettingUses('auto', 'tfjs-node'), true);
     assert.equal(backendSettingUses('auto', 'tfjs-node-gpu'), true);
-    assert.equal(backendSettingUses('auto', 'webgpu'), false);
+    assert.equal(backendSettingUses('auto', 'webgpu'), true);
     assert.equal(backendSettingUses('webgpu', 'webgpu'), true);
     assert.equal(backendSettingUses('wasm', 'tfjs-node'), false);
   });
