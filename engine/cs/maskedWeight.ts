@@ -9,10 +9,8 @@
 //   ds = (dy * W + lambda) * T * mc * (1 - m)        (d mc/ds = T * mc * (1 - m))
 // The penalty's share of ds is folded in here, so the caller's penalty (made of the sums this op
 // notes) carries no gradient of its own: maskedModel.ts pairs them.
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { activeBackendHas, registerHostKernel } from '../backend/hostKernel';
 
 /** The fused backward kernel; registered for the backends whose memory this process can address. */
 export const CS_MASK_GRAD = 'SparsityLabCsMaskGrad';
@@ -24,57 +22,20 @@ interface MaskGradAttrs {
 }
 
 /** One pass: dW and ds from dy, W and mc (all the same size). */
-function maskGradLoop(
-  dy: Float32Array,
-  w: Float32Array,
-  mc: Float32Array,
-  dW: Float32Array,
-  ds: Float32Array,
-  { temperature, scale, lambda }: MaskGradAttrs,
-): void {
-  const inverseScale = 1 / scale;
-  for (let i = 0; i < mc.length; i++) {
-    const g = dy[i];
-    const m = mc[i];
-    dW[i] = g * m;
-    ds[i] = (g * w[i] + lambda) * temperature * m * (1 - m * inverseScale);
-  }
-}
-
-function attrsOf(attrs: Record<string, unknown> | undefined): MaskGradAttrs {
-  return attrs as unknown as MaskGradAttrs;
-}
-
-/** wasm: the loop reads and writes the tensors in place, in the module's heap. */
-const wasmKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as BackendWasm;
-  const { dy, w, mc } = inputs as { dy: TensorInfo; w: TensorInfo; mc: TensorInfo };
-  const dW = b.makeOutput(w.shape, 'float32');
-  const ds = b.makeOutput(w.shape, 'float32');
-  // Views taken after both allocations: growing the heap replaces its buffer.
-  const view = (t: TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
-  maskGradLoop(view(dy), view(w), view(mc), view(dW), view(ds), attrsOf(attrs));
-  return [dW, ds];
-};
-
-const cpuKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = backend as MathBackendCPU;
-  const { dy, w, mc } = inputs as { dy: TensorInfo; w: TensorInfo; mc: TensorInfo };
-  const values = (t: TensorInfo) => b.data.get(t.dataId)?.values as Float32Array;
-  const dW = new Float32Array(tf.util.sizeFromShape(w.shape));
-  const ds = new Float32Array(dW.length);
-  maskGradLoop(values(dy), values(w), values(mc), dW, ds, attrsOf(attrs));
-  return [b.makeTensorInfo(w.shape, 'float32', dW), b.makeTensorInfo(w.shape, 'float32', ds)];
-};
-
-for (const [backendName, kernelFunc] of [
-  ['wasm', wasmKernel],
-  ['cpu', cpuKernel],
-] as const) {
-  if (tf.getKernel(CS_MASK_GRAD, backendName) === undefined) {
-    tf.registerKernel({ kernelName: CS_MASK_GRAD, backendName, kernelFunc });
-  }
-}
+registerHostKernel<MaskGradAttrs>(
+  CS_MASK_GRAD,
+  ['dy', 'w', 'mc'],
+  2,
+  ([dy, w, mc], [dW, ds], { temperature, scale, lambda }) => {
+    const inverseScale = 1 / scale;
+    for (let i = 0; i < mc.length; i++) {
+      const g = dy[i];
+      const m = mc[i];
+      dW[i] = g * m;
+      ds[i] = (g * w[i] + lambda) * temperature * m * (1 - m * inverseScale);
+    }
+  },
+);
 
 /** The same gradients from stock kernels, for backends without the fused one (GPUs). */
 function maskGradComposite(
@@ -114,7 +75,7 @@ export function maskedWeight(w: tf.Tensor, s: tf.Tensor, options: MaskedWeightOp
       value: tf.mul(wIn, mc),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [wSaved, mcSaved] = saved;
-        if (tf.getKernel(CS_MASK_GRAD, tf.getBackend()) === undefined) {
+        if (!activeBackendHas(CS_MASK_GRAD)) {
           return maskGradComposite(dy, wSaved, mcSaved, attrs);
         }
         const out = tf.engine().runKernel(CS_MASK_GRAD, { dy, w: wSaved, mc: mcSaved }, { ...attrs });

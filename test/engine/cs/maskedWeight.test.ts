@@ -1,0 +1,89 @@
+// The fused CS masked weight against autodiff of the paper's formula, on each backend's one-pass
+// kernel and on the stock-kernel composition the GPU backends use.
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { selectBackend } from '../../../engine/backend/selectBackend';
+import { CS_MASK_GRAD, maskedWeight } from '../../../engine/cs/maskedWeight';
+
+const T = 3.5;
+const S0 = -0.2;
+const SCALE = 1 / (1 / (1 + Math.exp(-S0)));
+const LAMBDA = 0.07;
+
+function seeded(n: number, seed: number, spread: number): Float32Array {
+  let a = seed;
+  return Float32Array.from({ length: n }, () => {
+    a = (a * 1103515245 + 12345) % 2 ** 31;
+    return ((a / 2 ** 31) * 2 - 1) * spread;
+  });
+}
+
+/** Loss r . (W * mc) + lambda * sum(mc), and its gradients in W and s, by the given route. */
+function gradients(fused: boolean): { loss: number; dW: Float32Array; ds: Float32Array } {
+  const shape = [7, 5];
+  const w = tf.tensor(seeded(35, 1, 1), shape);
+  const s = tf.tensor(seeded(35, 2, 1.5), shape);
+  const r = tf.tensor(seeded(35, 3, 2), shape);
+  const f = (wIn: tf.Tensor, sIn: tf.Tensor): tf.Scalar => {
+    if (fused) {
+      let noted: tf.Tensor | undefined;
+      const eff = maskedWeight(wIn, sIn, {
+        temperature: T,
+        scale: SCALE,
+        lambda: LAMBDA,
+        onMask: (mc) => (noted = tf.keep(tf.sum(mc))),
+      });
+      // The noted sum carries no gradient: the op added the penalty's to ds itself.
+      const penalty = tf.mul(noted as tf.Tensor, LAMBDA);
+      return tf.add(tf.sum(tf.mul(r, eff)), penalty) as tf.Scalar;
+    }
+    const mc = tf.mul(tf.sigmoid(tf.mul(sIn, T)), SCALE);
+    return tf.add(tf.sum(tf.mul(r, tf.mul(wIn, mc))), tf.mul(tf.sum(mc), LAMBDA)) as tf.Scalar;
+  };
+  const { value, grads } = tf.valueAndGrads(f)([w, s]);
+  const out = {
+    loss: value.dataSync()[0],
+    dW: grads[0].dataSync() as Float32Array,
+    ds: grads[1].dataSync() as Float32Array,
+  };
+  tf.dispose([w, s, r, value, ...grads]);
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, label: string): void {
+  expected.forEach((e, i) =>
+    assert.ok(
+      Math.abs(actual[i] - e) <= 1e-5 * Math.max(1, Math.abs(e)),
+      `${label}[${i}]: ${actual[i]} vs ${e}`,
+    ),
+  );
+}
+
+describe('maskedWeight: the fused CS mask', () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const fusedKernel of [true, false]) {
+      it(`gives autodiff's gradients, penalty included (${backend}, ${fusedKernel ? 'one-pass kernel' : 'stock kernels'})`, async () => {
+        await selectBackend(backend);
+        const kernel = tf.getKernel(CS_MASK_GRAD, backend);
+        assert.ok(kernel, `${backend} has the one-pass kernel`);
+        if (!fusedKernel) tf.unregisterKernel(CS_MASK_GRAD, backend);
+        try {
+          const before = tf.memory().numTensors;
+          const expected = gradients(false);
+          const actual = gradients(true);
+          assert.ok(Math.abs(actual.loss - expected.loss) <= 1e-5 * Math.abs(expected.loss));
+          assertClose(actual.dW, expected.dW, 'dW');
+          assertClose(actual.ds, expected.ds, 'ds');
+          assert.ok(
+            expected.ds.some((v) => Math.abs(v) > 1e-3),
+            'the logits get a real gradient',
+          );
+          assert.equal(tf.memory().numTensors, before + 1, 'only the noted sum is kept');
+        } finally {
+          if (!fusedKernel) tf.registerKernel(kernel);
+        }
+      });
+    }
+  }
+});
