@@ -3,7 +3,6 @@
 // Written out rather than using tf.train.momentum because that one has no weight decay, fixes its
 // learning rate at construction and hides its buffers, which runs must checkpoint and restore.
 import * as tf from '@tensorflow/tfjs-core';
-import { hasNesterovKernel, NESTEROV_STEP } from './nesterovKernel';
 
 export interface SgdOptions {
   momentum: number;
@@ -22,31 +21,16 @@ export class NesterovSgd {
 
   /** Applies one update; `grads[i]` belongs to `params[i]`. */
   step(grads: tf.Tensor[], learningRate: number): void {
-    const fused = hasNesterovKernel();
+    const { momentum, weightDecay } = this.options;
     tf.tidy(() => {
       this.params.forEach((p, i) => {
-        // The one-pass kernel (nesterovKernel.ts) reads and writes float32 on wasm and cpu.
-        if (fused && p.dtype === 'float32') this.fusedStep(p, this.buffers[i], grads[i], learningRate);
-        else this.composedStep(p, this.buffers[i], grads[i], learningRate);
+        let g = grads[i];
+        if (weightDecay !== 0) g = tf.add(g, tf.mul(p, weightDecay));
+        const buf = tf.add(tf.mul(this.buffers[i], momentum), g);
+        this.buffers[i].assign(buf);
+        p.assign(tf.sub(p, tf.mul(tf.add(g, tf.mul(buf, momentum)), learningRate)));
       });
     });
-  }
-
-  private fusedStep(p: tf.Variable, buffer: tf.Variable, grad: tf.Tensor, learningRate: number): void {
-    const attrs = { learningRate, momentum: this.options.momentum, weightDecay: this.options.weightDecay };
-    const [next, buf] = tf
-      .engine()
-      .runKernel(NESTEROV_STEP, { p, buf: buffer, grad }, { ...attrs }) as tf.Tensor[];
-    buffer.assign(buf);
-    p.assign(next);
-  }
-
-  private composedStep(p: tf.Variable, buffer: tf.Variable, grad: tf.Tensor, learningRate: number): void {
-    const { momentum, weightDecay } = this.options;
-    const g = weightDecay !== 0 ? tf.add(grad, tf.mul(p, weightDecay)) : grad;
-    const buf = tf.add(tf.mul(buffer, momentum), g);
-    buffer.assign(buf);
-    p.assign(tf.sub(p, tf.mul(tf.add(g, tf.mul(buf, momentum)), learningRate)));
   }
 
   /** Momentum buffers, for snapshots (restored by assigning to them). */

@@ -11,7 +11,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CS_MASK_GRAD } from '../../engine/cs/maskedWeight';
-import { NESTEROV_STEP } from '../../engine/cs/nesterovKernel';
 import { zipSync } from 'fflate';
 import { resolveNative, selectBackend } from '../../engine/backend/selectBackend';
 import { loadWebgpuKernels, WEBGPU_INSTALL_FOLDER } from '../../engine/backend/webgpuBackend';
@@ -118,10 +117,10 @@ describe("'webgpu' kernel coverage", function () {
     ]) {
       assert.ok(needed.has(name), `${name} was not recorded`);
     }
-    // The engine's own one-pass kernels exist only where it can address the memory (wasm, cpu); on
-    // other backends the same step is composed of stock kernels (test/engine/cs/maskedWeight.test.ts
-    // and schedules.test.ts run that path), so webgpu needs no such kernel.
-    const hostOnly = new Set([CS_MASK_GRAD, NESTEROV_STEP]);
+    // The engine's own one-pass kernel exists only for the cpu backend; elsewhere the same gradient is
+    // composed of stock kernels (test/engine/cs/maskedWeight.test.ts runs that path), so webgpu needs
+    // no such kernel.
+    const hostOnly = new Set([CS_MASK_GRAD]);
     const missing = [...needed.entries()]
       .filter(([name]) => !hostOnly.has(name) && tf.getKernel(name, 'webgpu') === undefined)
       .map(([name, users]) => `${name} (${[...users].join(', ')})`);

@@ -3,8 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { temperatureAt, temperatureIncrease } from '../../../engine/cs/temperatureSchedule';
 import { defaultDropEpochs, learningRateAt } from '../../../engine/cs/learningRateSchedule';
-import { selectBackend } from '../../../engine/backend/selectBackend';
-import { hasNesterovKernel, NESTEROV_STEP } from '../../../engine/cs/nesterovKernel';
 import { NesterovSgd } from '../../../engine/cs/nesterovSgd';
 
 const close = (a: number, b: number, tol = 1e-9) =>
@@ -37,51 +35,31 @@ describe('learning-rate schedule', () => {
 });
 
 describe('NesterovSgd (PyTorch semantics)', () => {
-  // The one-pass kernel where the backend has it (wasm, cpu), stock kernels elsewhere (GPUs): the
-  // composed path is reached here by taking the kernel away from cpu for one run.
-  const runs = [
-    { backend: 'cpu', fused: true },
-    { backend: 'wasm', fused: true },
-    { backend: 'cpu', fused: false },
-  ];
-  for (const { backend, fused } of runs) {
-    it(`follows g = grad + wd*p; buf = m*buf + g; p -= lr*(g + m*buf) step by step (${backend}, ${fused ? 'one pass' : 'stock kernels'})`, async () => {
-      await selectBackend(backend as 'cpu' | 'wasm');
-      const kernel = tf.getKernel(NESTEROV_STEP, backend);
-      assert.ok(kernel, `${backend} has the one-pass kernel`);
-      if (!fused) tf.unregisterKernel(NESTEROV_STEP, backend);
-      try {
-        assert.equal(hasNesterovKernel(), fused);
-        await followsTheFormula();
-      } finally {
-        if (!fused) tf.registerKernel(kernel);
-      }
-    });
-  }
-});
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
 
-async function followsTheFormula(): Promise<void> {
-  const p = tf.variable(tf.tensor1d([1, -2, 0.5]));
-  const opt = new NesterovSgd([p], { momentum: 0.9, weightDecay: 0.01 });
-  const grads = [
-    [0.5, 0.25, -3],
-    [-1, 2, 0],
-    [0.1, 0, 1e-3],
-  ];
-  // The same updates by hand.
-  let ref = [1, -2, 0.5];
-  let buf = [0, 0, 0];
-  for (const [step, g] of grads.entries()) {
-    const lr = step === 2 ? 0.01 : 0.1;
-    opt.step([tf.tensor1d(g)], lr);
-    const gg = g.map((v, i) => v + 0.01 * ref[i]);
-    buf = buf.map((b, i) => 0.9 * b + gg[i]);
-    ref = ref.map((v, i) => v - lr * (gg[i] + 0.9 * buf[i]));
-    const got = Array.from(await p.data());
-    got.forEach((v, i) => close(v, ref[i], 1e-6));
-  }
-  const state = Array.from(await opt.state()[0].data());
-  state.forEach((v, i) => close(v, buf[i], 1e-6));
-  opt.dispose();
-  p.dispose();
-}
+  it('follows g = grad + wd*p; buf = m*buf + g; p -= lr*(g + m*buf) step by step', async () => {
+    const p = tf.variable(tf.tensor1d([1, -2]));
+    const opt = new NesterovSgd([p], { momentum: 0.9, weightDecay: 0.01 });
+    const grads = [
+      [0.5, 0.25],
+      [-1, 2],
+      [0.1, 0],
+    ];
+    // The same updates by hand.
+    let ref = [1, -2];
+    let buf = [0, 0];
+    for (const [step, g] of grads.entries()) {
+      const lr = step === 2 ? 0.01 : 0.1;
+      opt.step([tf.tensor1d(g)], lr);
+      const gg = g.map((v, i) => v + 0.01 * ref[i]);
+      buf = buf.map((b, i) => 0.9 * b + gg[i]);
+      ref = ref.map((v, i) => v - lr * (gg[i] + 0.9 * buf[i]));
+      const got = Array.from(await p.data());
+      got.forEach((v, i) => close(v, ref[i], 1e-6));
+    }
+    const state = Array.from(await opt.state()[0].data());
+    state.forEach((v, i) => close(v, buf[i], 1e-6));
+  });
+});
