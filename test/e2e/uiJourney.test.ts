@@ -247,6 +247,24 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
     const axis = await inDashboard(page, (frame) => frame.locator('.heat-axis').innerText());
     const firstStep = Number(/training step (\d+) →/.exec(axis)?.[1]);
     assert.ok(firstStep < 10, `the heatmap starts at step ${firstStep}: ${axis}`);
+    // What the run trains on, and why not on something faster: none of the accelerated backends is
+    // installed for this VS Code, so each says so.
+    const backend = await inDashboard(page, async (frame) => {
+      await frame.locator('.backend-line summary').click();
+      return {
+        used: await frame.locator('.backend-line span').innerText(),
+        why: await frame.locator('.backend-line li').allInnerTexts(),
+      };
+    });
+    assert.match(backend.used, /^Trains on wasm · .+thread/);
+    assert.deepEqual(
+      backend.why.map((line) => line.split(':')[0]),
+      ['tfjs-node-gpu', 'tfjs-node', 'webgpu'],
+    );
+    assert.ok(
+      backend.why.every((line) => /not installed|no GPU adapter/.test(line)),
+      backend.why.join('\n'),
+    );
     await shot('dashboard');
   });
 
@@ -315,6 +333,9 @@ describe('e2e: the user journey through the UI of a real VS Code (code-server, C
     // Read back from the run's folder: the export and the engine's descriptions are there too.
     assert.equal(dir, path.join(workspace(), 'tickets', runId));
     assert.match(subtitle, /LeNet-300-100 \(.*MNIST bundled \(/);
+    // The backend too: metrics.jsonl's `started` records it.
+    const used = await inDashboard(page, (frame) => frame.locator('.backend-line span').innerText());
+    assert.match(used, /^Trains on wasm/);
     await shot('dashboard-after-reload');
     await inDashboard(page, (frame) =>
       frame.locator('vscode-button[data-command="start"]:not([hidden])').click(),
