@@ -226,6 +226,9 @@ describe('webview: dashboard', function () {
       { type: 'status', status: { ...host.model.statusView(host.status, 'w'), backend, position: 'x' } },
     ]);
     assert.equal(await line.locator('details').getAttribute('open'), '');
+    // A backend that is only missing its install: the dashboard offers the install command.
+    await line.locator('a.backend-install').click();
+    assert.deepEqual((await view.posted()).slice(-1), [{ type: 'command', command: 'installNativeBackend' }]);
     await view.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-backend.png') });
     assert.deepEqual(view.cspErrors, []);
     await view.page.close();

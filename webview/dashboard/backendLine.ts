@@ -4,15 +4,24 @@ import type { BackendView } from '../protocol/viewProtocol';
 
 export class BackendLine {
   readonly element = document.createElement('div');
+  private readonly install = document.createElement('a');
   private readonly used = document.createElement('span');
   private readonly details = document.createElement('details');
   private readonly summary = document.createElement('summary');
   private readonly reasons = document.createElement('ul');
 
-  constructor() {
+  /** `onInstall`: the user asked to install a faster backend (the palette's Install Native Backend). */
+  constructor(onInstall: () => void) {
     this.element.className = 'backend-line muted';
     this.details.className = 'backend-why';
-    this.details.append(this.summary, this.reasons);
+    this.install.className = 'backend-install';
+    this.install.href = '#';
+    this.install.textContent = 'Install a faster backend…';
+    this.install.addEventListener('click', (event) => {
+      event.preventDefault();
+      onInstall();
+    });
+    this.details.append(this.summary, this.reasons, this.install);
     this.element.append(this.used, this.details);
     this.element.hidden = true;
   }
@@ -26,6 +35,8 @@ export class BackendLine {
       lines.push(`No other backend was tried: the setting or config asks for '${backend.choice}'.`);
     }
     this.details.hidden = lines.length === 0;
+    // Offered when what stands between the user and a faster backend is an install.
+    this.install.hidden = !backend.notUsed.some(({ reason }) => /not installed/.test(reason));
     this.summary.textContent =
       backend.notUsed.length === 1
         ? 'Why not the faster backend?'

@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { ControlCommand, RunStatusView } from '../protocol/viewProtocol';
 
-type ButtonCommand = Exclude<ControlCommand, 'openDashboard'>;
+type ButtonCommand = Exclude<ControlCommand, 'openDashboard' | 'installNativeBackend'>;
 
 const BUTTONS: { command: ButtonCommand; label: string; secondary: boolean }[] = [
   { command: 'start', label: 'Start', secondary: false },

@@ -58,7 +58,9 @@ const subtitle = el('div', 'muted subtitle');
 const controls = new Controls((command) => vscode.postMessage({ type: 'command', command }));
 const statusLine = el('div', 'status-line');
 statusLine.setAttribute('aria-live', 'polite');
-const backendLine = new BackendLine();
+const backendLine = new BackendLine(() =>
+  vscode.postMessage({ type: 'command', command: 'installNativeBackend' }),
+);
 header.append(title, subtitle, controls.element, statusLine, backendLine.element);
 
 const empty = el('section', 'card empty');

@@ -40,6 +40,7 @@ export const ControlCommandSchema = Type.Union([
   Type.Literal('rewind'),
   Type.Literal('exportTicket'),
   Type.Literal('openDashboard'),
+  Type.Literal('installNativeBackend'),
 ]);
 export type ControlCommand = Static<typeof ControlCommandSchema>;
 
