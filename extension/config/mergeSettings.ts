@@ -10,6 +10,8 @@ export interface SparsitySettings {
   nativeBackendPath: string;
   statsIntervalMs: number;
   ticketsFolder: string;
+  /** The wasm backend's threads: 'auto' or 1-8, as the config's `threads`. */
+  threads: 'auto' | number;
 }
 
 export const DEFAULT_SETTINGS: SparsitySettings = {
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS: SparsitySettings = {
   nativeBackendPath: '',
   statsIntervalMs: 250,
   ticketsFolder: 'tickets',
+  threads: 'auto',
 };
 
 /** Coerces raw setting values (anything a user can type into settings.json) to valid ones. */
@@ -26,6 +29,7 @@ export function normalizeSettings(raw: Partial<Record<keyof SparsitySettings, un
     : DEFAULT_SETTINGS.backend;
   const interval = raw.statsIntervalMs;
   const folder = typeof raw.ticketsFolder === 'string' ? raw.ticketsFolder.trim() : '';
+  const threads = raw.threads;
   return {
     backend,
     nativeBackendPath: typeof raw.nativeBackendPath === 'string' ? raw.nativeBackendPath.trim() : '',
@@ -34,6 +38,10 @@ export function normalizeSettings(raw: Partial<Record<keyof SparsitySettings, un
         ? interval
         : DEFAULT_SETTINGS.statsIntervalMs,
     ticketsFolder: folder || DEFAULT_SETTINGS.ticketsFolder,
+    threads:
+      typeof threads === 'number' && Number.isInteger(threads) && threads >= 1 && threads <= 8
+        ? threads
+        : DEFAULT_SETTINGS.threads,
   };
 }
 
@@ -46,6 +54,7 @@ export function mergeSettings(
     backend: settings.backend,
     statsIntervalMs: settings.statsIntervalMs,
     ticketsDir: settings.ticketsFolder,
+    threads: settings.threads,
     ...(settings.nativeBackendPath ? { nativeBackendPath: settings.nativeBackendPath } : {}),
   };
   const merged: Record<string, unknown> = { ...config };

@@ -1,4 +1,4 @@
-// The four sparsityLab.* settings of a workspace folder (folder settings win over workspace and user).
+// The five sparsityLab.* settings of a workspace folder (folder settings win over workspace and user).
 import * as vscode from 'vscode';
 import { normalizeSettings, type SparsitySettings } from './mergeSettings';
 
@@ -11,5 +11,6 @@ export function readSettings(scope: vscode.Uri | undefined): SparsitySettings {
     nativeBackendPath: settings.get<unknown>('nativeBackendPath'),
     statsIntervalMs: settings.get<unknown>('statsIntervalMs'),
     ticketsFolder: settings.get<unknown>('ticketsFolder'),
+    threads: settings.get<unknown>('threads'),
   });
 }

@@ -136,12 +136,13 @@ describe('package.json contributions', () => {
     ]);
   });
 
-  it("contributes the four settings the code reads, with the engine's backends", () => {
+  it("contributes the five settings the code reads, with the engine's backends", () => {
     const settings = Object.keys(contributes.configuration.properties).sort();
     assert.deepEqual(settings, [
       'sparsityLab.backend',
       'sparsityLab.nativeBackendPath',
       'sparsityLab.statsIntervalMs',
+      'sparsityLab.threads',
       'sparsityLab.ticketsFolder',
     ]);
     assert.deepEqual(contributes.configuration.properties['sparsityLab.backend'].enum, [...BACKENDS]);

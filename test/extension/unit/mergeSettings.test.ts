@@ -13,6 +13,7 @@ describe('mergeSettings', () => {
     nativeBackendPath: '/opt/tf',
     statsIntervalMs: 500,
     ticketsFolder: 'out/tickets',
+    threads: 2,
   } as const;
 
   it('fills the keys the config leaves out', () => {
@@ -21,12 +22,19 @@ describe('mergeSettings', () => {
       backend: 'wasm',
       statsIntervalMs: 500,
       ticketsDir: 'out/tickets',
+      threads: 2,
       nativeBackendPath: '/opt/tf',
     });
   });
 
   it('never overrides what the config sets', () => {
-    const config = { backend: 'cpu', statsIntervalMs: 100, ticketsDir: 'mine', nativeBackendPath: 'here' };
+    const config = {
+      backend: 'cpu',
+      statsIntervalMs: 100,
+      ticketsDir: 'mine',
+      nativeBackendPath: 'here',
+      threads: 'auto',
+    };
     assert.deepEqual(mergeSettings(config, settings), config);
   });
 
@@ -40,7 +48,13 @@ describe('mergeSettings', () => {
   it('normalizes raw setting values, falling back to defaults for invalid ones', () => {
     assert.deepEqual(normalizeSettings({}), DEFAULT_SETTINGS);
     assert.deepEqual(
-      normalizeSettings({ backend: 'tpu', nativeBackendPath: 3, statsIntervalMs: 2.5, ticketsFolder: '  ' }),
+      normalizeSettings({
+        backend: 'tpu',
+        nativeBackendPath: 3,
+        statsIntervalMs: 2.5,
+        ticketsFolder: '  ',
+        threads: 9,
+      }),
       DEFAULT_SETTINGS,
     );
     assert.deepEqual(
@@ -49,8 +63,9 @@ describe('mergeSettings', () => {
         nativeBackendPath: ' x ',
         statsIntervalMs: 10,
         ticketsFolder: 't',
+        threads: 3,
       }),
-      { backend: 'tfjs-node', nativeBackendPath: 'x', statsIntervalMs: 10, ticketsFolder: 't' },
+      { backend: 'tfjs-node', nativeBackendPath: 'x', statsIntervalMs: 10, ticketsFolder: 't', threads: 3 },
     );
   });
 
