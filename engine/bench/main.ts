@@ -16,7 +16,7 @@ type BenchBackend = Exclude<BackendChoice, 'auto'>;
 type Engine = BenchBackend | 'pytorch';
 
 /** Native first, as 'auto' would pick them; they are optional, so they usually report "not installed". */
-const BACKENDS: readonly BenchBackend[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const BACKENDS: readonly BenchBackend[] = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'];
 
 interface BenchCase {
   model: ZooModelName;
@@ -104,6 +104,8 @@ async function benchBackend(backend: BenchBackend, threads: number, notes: strin
   try {
     const report = await selectBackend(backend, undefined, { wasmThreads: threads });
     actualThreads = report.threads ?? 1;
+    // On a GPU machine, which GPU each row ran on.
+    if (report.device && backend !== 'wasm' && backend !== 'cpu') notes.push(`${backend}: ${report.device}.`);
   } catch (err) {
     const reason = describe(err);
     const status = reason.includes('is not installed') ? 'not installed' : 'unavailable';
