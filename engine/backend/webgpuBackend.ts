@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { gpuAdapterName, type GpuAdapterInfo } from './deviceName';
-import { noAdapterReason } from './gpuAdapterReason';
+import { findVulkanLoader, noAdapterReason } from './gpuAdapterReason';
 import { describeError, Unavailable } from './unavailable';
 
 export const WEBGPU_BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
@@ -74,12 +74,25 @@ export function loadWebgpuKernels(resolve: PackageResolver): string {
   return entry;
 }
 
+/**
+ * The package's own copy of tfjs-core (the engine's is bundled) sets the same 'node' platform again
+ * and warns about it; engine and kernels are shared through globalThis, so the warning tells a user
+ * nothing and would open every search's output.
+ */
+const SECOND_PLATFORM_WARNING = /^Platform node has already been set/;
+
 function loadBackendModule(entry: string): WebgpuBackendModule {
   let loaded: unknown;
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && SECOND_PLATFORM_WARNING.test(args[0]))) warn(...args);
+  };
   try {
     loaded = runtimeRequire(entry);
   } catch (err) {
     throw new Unavailable(`failed to load ${entry}: ${describeError(err)}`);
+  } finally {
+    console.warn = warn;
   }
   if (!isObjectWith(loaded, 'WebGPUBackend') || typeof loaded.WebGPUBackend !== 'function') {
     throw new Unavailable(`${entry} has no WebGPUBackend: not a tfjs-backend-webgpu this engine knows`);
@@ -118,6 +131,10 @@ export async function activateWebgpu(
     if (await tf.setBackend(BACKEND)) return { device: live.description };
   }
   const dawn = await loadDawn(resolve(DAWN_PACKAGE));
+  // On Linux Dawn reaches GPUs through Vulkan only. Without the loader it would find no adapter anyway,
+  // after writing its own warning to stderr at the top of every search's output; say why instead.
+  if (process.platform === 'linux' && findVulkanLoader() === undefined)
+    throw new Unavailable(noAdapterReason());
   // GPUBufferUsage, GPUMapMode and the other WebGPU globals tfjs-backend-webgpu uses, as a browser has them.
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);
