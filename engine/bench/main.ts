@@ -108,7 +108,9 @@ async function benchBackend(backend: BenchBackend, threads: number, notes: strin
     if (report.device && backend !== 'wasm' && backend !== 'cpu') notes.push(`${backend}: ${report.device}.`);
   } catch (err) {
     const reason = describe(err);
-    const status = reason.includes('is not installed') ? 'not installed' : 'unavailable';
+    // A missing package says where it was looked for; "not installed" alone also names a missing
+    // system library (the Vulkan loader), where the backend is installed but cannot run.
+    const status = / is not installed \(looked in /.test(reason) ? 'not installed' : 'unavailable';
     return [{ engine: backend, status, reason }];
   }
   if (actualThreads !== threads) {
