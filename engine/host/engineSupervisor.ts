@@ -45,6 +45,8 @@ export interface SupervisorOptions {
   enginePath: string;
   backend?: string;
   nativeBackendPath?: string;
+  /** The engine's working directory (it also looks for native packages there); default the host's. */
+  cwd?: string;
   /** How long the engine may take to load its backend and answer `ready`. */
   readyTimeoutMs?: number;
   /** How long a stop may take before the process is killed. */
@@ -105,6 +107,22 @@ export class EngineSupervisor extends EventEmitter<Events> {
 
   /** Forks the engine, waits for `ready` (version-checked), sends `start` and waits for `started`. */
   async start(request: StartRequest): Promise<StartedInfo> {
+    const ready = await this.launch();
+    const id = this.send({ type: 'start', protocolVersion: PROTOCOL_VERSION, ...request });
+    const started = await this.reply(
+      id,
+      (m): m is EngineMessageOf<'started'> => m.type === 'started',
+      5 * 60_000,
+    );
+    this.state = 'running';
+    return { ...started, backend: started.backend ?? ready.backend };
+  }
+
+  /**
+   * Forks the engine and waits for its version-checked `ready`, which reports the backend it loaded.
+   * start() goes on to start a search; the backend installer only asks whether the backend loads.
+   */
+  async launch(): Promise<EngineMessageOf<'ready'>> {
     if (this.child) throw new EngineRequestError('state', 'an engine is already running for this supervisor');
     this.stopping = false;
     this.fatalError = undefined;
@@ -117,6 +135,7 @@ export class EngineSupervisor extends EventEmitter<Events> {
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: this.options.ownProcessGroup ?? false,
+      ...(this.options.cwd === undefined ? {} : { cwd: this.options.cwd }),
     });
     this.child = child;
     this.state = 'starting';
@@ -186,14 +205,7 @@ export class EngineSupervisor extends EventEmitter<Events> {
         `the engine speaks protocol ${ready.protocolVersion}, this extension ${PROTOCOL_VERSION}; reinstall the extension`,
       );
     }
-    const id = this.send({ type: 'start', protocolVersion: PROTOCOL_VERSION, ...request });
-    const started = await this.reply(
-      id,
-      (m): m is EngineMessageOf<'started'> => m.type === 'started',
-      5 * 60_000,
-    );
-    this.state = 'running';
-    return { ...started, backend: started.backend ?? ready.backend };
+    return ready;
   }
 
   /** Resolves once the engine has finished its step in flight and stands still. */

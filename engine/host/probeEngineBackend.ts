@@ -1,9 +1,9 @@
-// Starts a real engine process the way the extension does, only to learn whether it can load a given
-// backend: the engine picks its backend from SPARSITY_LAB_BACKEND and SPARSITY_LAB_NATIVE_BACKEND_PATH
-// right after spawn and answers `ready` with its BackendReport, or a fatal `error` saying why not.
-// Nothing is trained; the process is ended as soon as it has answered.
-import { fork } from 'node:child_process';
-import { parseEngineMessage, type BackendReport } from '../protocol/engineProtocol';
+// Starts a real engine process the way the extension does (EngineSupervisor.launch), only to learn
+// whether it can load a given backend: the engine picks its backend right after spawn and answers
+// `ready` with its BackendReport, or a fatal `error` saying why not, and exits. Nothing is trained;
+// the process is ended as soon as it has answered.
+import type { BackendReport } from '../protocol/engineProtocol';
+import { EngineRequestError, EngineSupervisor, type EngineExit } from './engineSupervisor';
 
 export interface ProbeRequest {
   /** Absolute path of dist/engine.js. */
@@ -27,80 +27,51 @@ export type ProbeResult =
 const DEFAULT_TIMEOUT_MS = 120_000;
 const EXIT_GRACE_MS = 5000;
 
-export function probeEngineBackend(request: ProbeRequest): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    if (request.signal.aborted) {
-      resolve({ outcome: 'aborted' });
-      return;
-    }
-    const child = fork(request.enginePath, [], {
-      cwd: request.cwd,
-      env: {
-        ...process.env,
-        SPARSITY_LAB_BACKEND: request.backend,
-        SPARSITY_LAB_NATIVE_BACKEND_PATH: request.nativeBackendPath,
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const lastLines: string[] = [];
-    const onOutput = (prefix: string) => (chunk: Buffer) => {
-      for (const line of chunk.toString().split(/\r?\n/)) {
-        if (line.trim() === '') continue;
-        lastLines.push(line);
-        if (lastLines.length > 5) lastLines.shift();
-        request.onLine(`${prefix}${line}`);
-      }
-    };
-    child.stdout?.on('data', onOutput('[engine] '));
-    child.stderr?.on('data', onOutput('[engine stderr] '));
-
-    let result: ProbeResult | undefined;
-    const settle = (r: ProbeResult) => {
-      if (result !== undefined) return;
-      result = r;
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', onAbort);
-      end();
-      // Resolved only once the process is gone: Windows will not rename a folder holding a loaded DLL.
-      const gone = child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
-      if (gone) resolve(r);
-      else child.once('exit', () => resolve(r));
-    };
-    // The engine exits when its IPC channel closes; the kill is for one stuck loading a library.
-    const end = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.disconnect();
-      setTimeout(() => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      }, EXIT_GRACE_MS).unref();
-    };
-    const onAbort = () => {
-      settle({ outcome: 'aborted' });
-      child.kill('SIGKILL');
-    };
-    request.signal.addEventListener('abort', onAbort, { once: true });
-    const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const timer = setTimeout(() => {
-      settle({ outcome: 'failed', error: `the engine did not answer within ${timeoutMs / 1000} s` });
-      child.kill('SIGKILL');
-    }, timeoutMs);
-
-    child.on('message', (raw: unknown) => {
-      const parsed = parseEngineMessage(raw);
-      if (!parsed.ok) return;
-      const message = parsed.value;
-      if (message.type === 'ready') settle({ outcome: 'ready', report: message.backend });
-      else if (message.type === 'error' && message.fatal)
-        settle({ outcome: 'failed', error: message.message });
-      else if (message.type === 'log') request.onLine(`[engine] ${message.message}`);
-    });
-    child.on('error', (err) =>
-      settle({ outcome: 'failed', error: `the engine could not start: ${err.message}` }),
-    );
-    child.on('exit', (code, signal) => {
-      const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      const said = lastLines.length ? `: ${lastLines.join(' | ')}` : '';
-      settle({ outcome: 'failed', error: `the engine exited before it was ready (${why})${said}` });
-    });
+/** The engine's handshake, through the same supervisor a search uses (version check included). */
+export async function probeEngineBackend(request: ProbeRequest): Promise<ProbeResult> {
+  if (request.signal.aborted) return { outcome: 'aborted' };
+  const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const engine = new EngineSupervisor({
+    enginePath: request.enginePath,
+    backend: request.backend,
+    nativeBackendPath: request.nativeBackendPath,
+    cwd: request.cwd,
+    readyTimeoutMs: timeoutMs,
+    stopGraceMs: EXIT_GRACE_MS,
   });
+  engine.on('log', (line) => request.onLine(`[engine] ${line}`));
+  // Registered before launch(), so it hears the exit before launch() rejects because of it.
+  let exit: EngineExit | undefined;
+  engine.on('exit', (e) => (exit = e));
+  const onAbort = () => engine.kill();
+  request.signal.addEventListener('abort', onAbort, { once: true });
+  let result: ProbeResult;
+  try {
+    result = { outcome: 'ready', report: (await engine.launch()).backend };
+  } catch (err) {
+    result = request.signal.aborted
+      ? { outcome: 'aborted' }
+      : { outcome: 'failed', error: failureOf(err, exit, timeoutMs) };
+    // One stuck loading a library (a timeout) is not waited for.
+    engine.kill();
+  } finally {
+    request.signal.removeEventListener('abort', onAbort);
+  }
+  // Resolved only once the process is gone: Windows will not rename a folder holding a loaded DLL.
+  await engine.stop();
+  return result;
+}
+
+/** Why the engine did not get ready: its own fatal error when it sent one, else how it ended. */
+function failureOf(err: unknown, exit: EngineExit | undefined, timeoutMs: number): string {
+  if (exit?.fatalError) return exit.fatalError.message;
+  if (exit) {
+    const why = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+    const said = exit.lastLines.length ? `: ${exit.lastLines.slice(-5).join(' | ')}` : '';
+    return `the engine exited before it was ready (${why})${said}`;
+  }
+  if (err instanceof EngineRequestError && err.code === 'timeout') {
+    return `the engine did not answer within ${timeoutMs / 1000} s`;
+  }
+  return `the engine could not start: ${err instanceof Error ? err.message : String(err)}`;
 }
