@@ -10,9 +10,15 @@
 // The penalty's share of ds is folded in here, so the caller's penalty (made of the sums this op
 // notes) carries no gradient of its own: maskedModel.ts pairs them.
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackendHas, registerHostKernel } from '../backend/hostKernel';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
-/** The fused backward kernel, for the cpu backend (hostKernel.ts says why not wasm). */
+/**
+ * The backward pass as one loop, for the cpu backend, whose stock kernels are JavaScript loops too:
+ * the composition below passes over the weights once per kernel, this once. Not for wasm: there the
+ * stock kernels run SIMD, and on LeNet-300-100's masks they beat one scalar JavaScript loop over the
+ * heap (4.6 vs 5.4 ms).
+ */
 export const CS_MASK_GRAD = 'SparsityLabCsMaskGrad';
 
 interface MaskGradAttrs {
@@ -21,21 +27,27 @@ interface MaskGradAttrs {
   lambda: number;
 }
 
-/** One pass: dW and ds from dy, W and mc (all the same size). */
-registerHostKernel<MaskGradAttrs>(
-  CS_MASK_GRAD,
-  ['dy', 'w', 'mc'],
-  2,
-  ([dy, w, mc], [dW, ds], { temperature, scale, lambda }) => {
-    const inverseScale = 1 / scale;
-    for (let i = 0; i < mc.length; i++) {
-      const g = dy[i];
-      const m = mc[i];
-      dW[i] = g * m;
-      ds[i] = (g * w[i] + lambda) * temperature * m * (1 - m * inverseScale);
-    }
-  },
-);
+const cpuMaskGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = backend as MathBackendCPU;
+  const { dy, w, mc } = inputs as Record<'dy' | 'w' | 'mc', TensorInfo>;
+  const values = (t: TensorInfo) => b.data.get(t.dataId)?.values as Float32Array;
+  const [dyv, wv, mcv] = [values(dy), values(w), values(mc)];
+  const { temperature, scale, lambda } = attrs as unknown as MaskGradAttrs;
+  const inverseScale = 1 / scale;
+  const dW = new Float32Array(mcv.length);
+  const ds = new Float32Array(mcv.length);
+  for (let i = 0; i < mcv.length; i++) {
+    const g = dyv[i];
+    const m = mcv[i];
+    dW[i] = g * m;
+    ds[i] = (g * wv[i] + lambda) * temperature * m * (1 - m * inverseScale);
+  }
+  return [b.makeTensorInfo(w.shape, 'float32', dW), b.makeTensorInfo(w.shape, 'float32', ds)];
+};
+
+if (tf.getKernel(CS_MASK_GRAD, 'cpu') === undefined) {
+  tf.registerKernel({ kernelName: CS_MASK_GRAD, backendName: 'cpu', kernelFunc: cpuMaskGrad });
+}
 
 /** The same gradients from stock kernels, for backends without the fused one (GPUs). */
 function maskGradComposite(
@@ -75,7 +87,7 @@ export function maskedWeight(w: tf.Tensor, s: tf.Tensor, options: MaskedWeightOp
       value: tf.mul(wIn, mc),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [wSaved, mcSaved] = saved;
-        if (!activeBackendHas(CS_MASK_GRAD)) {
+        if (tf.getKernel(CS_MASK_GRAD, tf.getBackend()) === undefined) {
           return maskGradComposite(dy, wSaved, mcSaved, attrs);
         }
         const out = tf.engine().runKernel(CS_MASK_GRAD, { dy, w: wSaved, mc: mcSaved }, { ...attrs });

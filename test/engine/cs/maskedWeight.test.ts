@@ -70,7 +70,7 @@ describe('maskedWeight: the fused CS mask', () => {
     it(`gives autodiff's gradients, penalty included (${backend}, ${fusedKernel ? 'one-pass kernel' : 'stock kernels'})`, async () => {
       await selectBackend(backend);
       const kernel = tf.getKernel(CS_MASK_GRAD, backend);
-      // Only cpu has it (hostKernel.ts says why wasm does not).
+      // Only cpu has it (maskedWeight.ts says why wasm does not).
       assert.equal(kernel !== undefined, backend === 'cpu');
       if (kernel && !fusedKernel) tf.unregisterKernel(CS_MASK_GRAD, backend);
       try {
