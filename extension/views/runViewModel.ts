@@ -161,14 +161,7 @@ export function statusView(status: LiveStatus, folder: string, temperature: numb
     keptFraction: status.keptFraction ?? null,
     temperature,
     failure: status.failure ?? null,
-    backend: status.backend
-      ? {
-          name: status.backend.name,
-          choice: status.backend.choice,
-          device: status.backend.device ?? null,
-          notUsed: status.backend.notUsed,
-        }
-      : null,
+    backend: status.backend ?? null,
     can: {
       start: !isLive(status),
       pause: canPause(status),

@@ -1,5 +1,6 @@
 // The dashboard's line about the backend: what the run trains on and, folded away, why each faster
 // backend was not used. A user who expected their GPU should find out here without reading logs.
+import { whyNotFaster } from '../protocol/backendWords';
 import type { BackendView } from '../protocol/viewProtocol';
 
 export class BackendLine {
@@ -30,10 +31,8 @@ export class BackendLine {
     this.element.hidden = backend === null;
     if (!backend) return;
     this.used.textContent = `Trains on ${backend.name}${backend.device ? ` · ${backend.device}` : ''}`;
-    const lines = backend.notUsed.map(({ candidate, reason }) => `${candidate}: ${reason}`);
-    if (!lines.length && backend.choice !== 'auto') {
-      lines.push(`No other backend was tried: the setting or config asks for '${backend.choice}'.`);
-    }
+    // Whole reasons here: the list has room, unlike the status bar's tooltip.
+    const lines = whyNotFaster(backend, Infinity);
     this.details.hidden = lines.length === 0;
     // Offered when what stands between the user and a faster backend is an install.
     this.install.hidden = !backend.notUsed.some(({ reason }) => /not installed/.test(reason));
