@@ -15,36 +15,20 @@ import path from 'node:path';
 import { cpuDevice, cudaDevice, nativeCpuDevice } from './deviceName';
 import { describeError as describe, firstLine, Unavailable } from './unavailable';
 import { registerWasmGradKernels } from './wasmGradKernels';
+import type { BackendChoice } from '../config/configSchema';
+import type { BackendReport } from '../protocol/engineProtocol';
 import { activateWasmWithThreads, type WasmThreadsResult } from './wasmThreads';
 import { activateWebgpu, WEBGPU_INSTALL_FOLDER } from './webgpuBackend';
 
-export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'webgpu' | 'wasm' | 'cpu';
-
-export interface BackendAttempt {
-  candidate: string;
-  ok: boolean;
-  /** Why the candidate could not be used; absent when ok. */
-  reason?: string;
-}
-
-export interface BackendReport {
-  /** tf.getBackend() once selection is done, e.g. 'tensorflow', 'wasm' or 'cpu'. */
-  name: string;
-  choice: string;
-  attempts: BackendAttempt[];
-  /** What the backend computes on: the GPU's name, or the CPU model and its threads. */
-  device?: string;
-  /** Threads the backend computes with, where we control it (wasm, cpu); absent for native backends. */
-  threads?: number;
-  /** Why the backend runs fewer threads than asked for; absent when it runs them all. */
-  threadsReason?: string;
-}
+// The choices are the config's; the report is the protocol's, which carries it to the host.
+export type { BackendChoice };
+export type { BackendReport };
+export type BackendAttempt = BackendReport['attempts'][number];
 
 export interface BackendOptions {
   /**
-   * Threads for the wasm backend; default 1. Two threads measured slower than one on a loaded 2-core
-   * machine (engine/bench/PROFILE.md), for PyTorch too, so more threads stay opt-in until measured on
-   * an idle one.
+   * Threads for the wasm backend; default 1. The engine and the CLI pass the config's `threads`, as
+   * threadCount.ts resolves it ('auto': one per core but one).
    */
   wasmThreads?: number;
   /** Hears what happens to a backend after it started (a lost GPU device); default: stderr. */
