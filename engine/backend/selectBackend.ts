@@ -23,7 +23,7 @@ import { activateWebgpu, WEBGPU_INSTALL_FOLDER } from './webgpuBackend';
 // The choices are the config's; the report is the protocol's, which carries it to the host.
 export type { BackendChoice };
 export type { BackendReport };
-export type BackendAttempt = BackendReport['attempts'][number];
+type BackendAttempt = BackendReport['attempts'][number];
 
 export interface BackendOptions {
   /**

@@ -2,7 +2,8 @@
 // versions, and why each faster backend is not used, so a user can tell "no GPU driver" from "package
 // not installed" before starting a long search. --json prints the same as one JSON object.
 import { backendVersions, type PackageVersion } from '../backend/backendVersions';
-import { selectBackend, type BackendAttempt, type BackendChoice } from '../backend/selectBackend';
+import { selectBackend, type BackendChoice } from '../backend/selectBackend';
+import { backendsNotUsed } from '../protocol/engineProtocol';
 import { BACKENDS } from '../config/configSchema';
 import { ConfigError } from '../config/resolveConfig';
 
@@ -39,9 +40,6 @@ function parseChoice(text: string | undefined): BackendChoice {
   return choice as BackendChoice;
 }
 
-const notUsed = (attempts: BackendAttempt[]) =>
-  attempts.filter((a) => !a.ok).map((a) => ({ candidate: a.candidate, reason: a.reason ?? 'failed' }));
-
 export async function diagnose(options: DoctorOptions): Promise<DoctorReport> {
   const choice = parseChoice(options.backend);
   const nativeBackendPath = options.nativeBackendPath;
@@ -55,7 +53,7 @@ export async function diagnose(options: DoctorOptions): Promise<DoctorReport> {
       ...(report.device === undefined ? {} : { device: report.device }),
       ...(report.threads === undefined ? {} : { threads: report.threads }),
       ...(report.threadsReason === undefined ? {} : { threadsReason: report.threadsReason }),
-      notUsed: notUsed(report.attempts),
+      notUsed: backendsNotUsed(report),
       versions: versions(),
     };
   } catch (err) {

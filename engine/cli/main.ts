@@ -9,7 +9,7 @@ import { threadsFor } from '../backend/threadCount';
 import { BACKENDS } from '../config/configSchema';
 import { PRESETS, PRESET_NAMES } from '../config/presets';
 import { ConfigError, configJsonSchema, readConfigFile } from '../config/resolveConfig';
-import type { EngineMessage } from '../protocol/engineProtocol';
+import { backendsNotUsed, type EngineMessage } from '../protocol/engineProtocol';
 import { describeError } from '../session/errorReport';
 import { ticketAdvice } from '../session/ticketAdvice';
 import { openSession } from '../session/openSession';
@@ -67,9 +67,7 @@ async function search(options: SearchOptions, command: Command): Promise<number>
       const report = await selectBackend(config.backend, config.nativeBackendPath, {
         wasmThreads: threadsFor(config.threads),
       });
-      const skipped = report.attempts
-        .filter((a) => !a.ok)
-        .map((a) => `${a.candidate} (${a.reason ?? 'failed'})`);
+      const skipped = backendsNotUsed(report).map((n) => `${n.candidate} (${n.reason})`);
       const on = report.device === undefined ? '' : ` on ${report.device}`;
       view.print(`backend: ${report.name}${on}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}`);
       return report;

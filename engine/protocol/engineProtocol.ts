@@ -87,6 +87,15 @@ export const BackendReportSchema = Type.Object({
 });
 export type BackendReport = Static<typeof BackendReportSchema>;
 
+/** The backends tried before the one in use, each with why it was not used, fastest first. */
+export function backendsNotUsed(
+  report: Pick<BackendReport, 'attempts'>,
+): { candidate: string; reason: string }[] {
+  return report.attempts
+    .filter((a) => !a.ok)
+    .map((a) => ({ candidate: a.candidate, reason: a.reason ?? 'unavailable' }));
+}
+
 export const PhaseSchema = Type.Union([
   Type.Literal('search'),
   Type.Literal('ticket'),

@@ -2,7 +2,7 @@
 // each faster backend was not used. Built from the engine's BackendReport into the view protocol's
 // shape, which the host's status bar and the webviews both read; kept apart from vscode so the
 // wording is tested.
-import type { BackendReport } from '../../engine/protocol/engineProtocol';
+import { backendsNotUsed, type BackendReport } from '../../engine/protocol/engineProtocol';
 import type { BackendView } from '../../webview/protocol/viewProtocol';
 
 export { whyNotFaster } from '../../webview/protocol/backendWords';
@@ -14,9 +14,7 @@ export function summariseBackend(report: BackendReport): BackendSummary {
     name: report.name,
     choice: report.choice,
     device: report.device ?? null,
-    notUsed: report.attempts
-      .filter((a) => !a.ok)
-      .map((a) => ({ candidate: a.candidate, reason: a.reason ?? 'unavailable' })),
+    notUsed: backendsNotUsed(report),
   };
 }
 
