@@ -3,6 +3,7 @@
 // not installed" before starting a long search. --json prints the same as one JSON object.
 import { backendVersions, type PackageVersion } from '../backend/backendVersions';
 import { selectBackend, type BackendChoice } from '../backend/selectBackend';
+import { threadsFor } from '../backend/threadCount';
 import { backendsNotUsed } from '../protocol/engineProtocol';
 import { BACKENDS } from '../config/configSchema';
 import { ConfigError } from '../config/resolveConfig';
@@ -45,7 +46,8 @@ export async function diagnose(options: DoctorOptions): Promise<DoctorReport> {
   const nativeBackendPath = options.nativeBackendPath;
   const versions = () => backendVersions(nativeBackendPath);
   try {
-    const report = await selectBackend(choice, nativeBackendPath);
+    // With the threads a search would get by default, so threads and device read as a search's will.
+    const report = await selectBackend(choice, nativeBackendPath, { wasmThreads: threadsFor('auto') });
     return {
       ok: true,
       choice,

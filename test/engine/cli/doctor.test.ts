@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadsFor } from '../../../engine/backend/threadCount';
 import type { DoctorReport } from '../../../engine/cli/doctorCommand';
 import { requireBuilt } from '../ipc/engineProcess';
 
@@ -33,8 +34,10 @@ describe('CLI: sparsity-lab doctor', function () {
     assert.equal(report.ok, true);
     assert.equal(report.choice, 'auto');
     assert.equal(report.backend, 'wasm');
-    assert.match(report.device ?? '', /\(1 thread, WebAssembly SIMD\)$/);
-    assert.equal(report.threads, 1);
+    // The threads a search gets by default ('auto'): one on a 2-core machine.
+    const threads = threadsFor('auto');
+    assert.match(report.device ?? '', new RegExp(`\\(${threads} threads?, WebAssembly SIMD\\)$`));
+    assert.equal(report.threads, threads);
     assert.deepEqual(
       report.notUsed.map((n) => n.candidate),
       ['tfjs-node-gpu', 'tfjs-node', 'webgpu'],
