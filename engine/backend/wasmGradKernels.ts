@@ -543,8 +543,14 @@ const maxPoolGradInPlace: KernelFunc = ({ inputs, backend, attrs }) => {
   return out;
 };
 
-/** Kernels whose wasm version is wrapped by `untransposed`. */
-const MATMUL_KERNELS: readonly string[] = [tf.BatchMatMul, tf._FusedMatMul];
+type Wrap = (original: KernelFunc) => KernelFunc;
+
+/** Kernels tfjs-backend-wasm has, wrapped to take a faster route where one exists. */
+const WRAPPED_KERNELS: ReadonlyArray<readonly [string, Wrap]> = [
+  [tf.BatchMatMul, (original) => untransposed(tf.BatchMatMul, original)],
+  [tf._FusedMatMul, (original) => untransposed(tf._FusedMatMul, original)],
+  [tf.Sum, leadingAxesInPlace],
+];
 
 /** The wrappers registered so far, so registering again does not wrap a wrapper. */
 const wrappers = new WeakSet<KernelFunc>();
@@ -567,11 +573,9 @@ const FASTER_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
 export const WASM_ADDED_KERNEL_NAMES: readonly string[] = MISSING_KERNELS.map(([name]) => name);
 
 /** Names of the wasm kernels registerWasmGradKernels replaces with faster compositions or wraps. */
-export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = [
-  ...FASTER_KERNELS.map(([name]) => name),
-  ...MATMUL_KERNELS,
-  tf.Sum,
-];
+export const WASM_REPLACED_KERNEL_NAMES: readonly string[] = [...FASTER_KERNELS, ...WRAPPED_KERNELS].map(
+  ([name]) => name,
+);
 
 /**
  * Registers the missing gradient kernels for the 'wasm' backend and replaces the slow ones. Safe to
@@ -595,14 +599,7 @@ export function registerWasmGradKernels(): void {
     }
     tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
   }
-  const wrapping: [string, (original: KernelFunc) => KernelFunc][] = [
-    ...MATMUL_KERNELS.map((name): [string, (original: KernelFunc) => KernelFunc] => [
-      name,
-      (original) => untransposed(name, original),
-    ]),
-    [tf.Sum, leadingAxesInPlace],
-  ];
-  for (const [kernelName, wrap] of wrapping) {
+  for (const [kernelName, wrap] of WRAPPED_KERNELS) {
     const current = tf.getKernel(kernelName, BACKEND);
     if (current === undefined || wrappers.has(current.kernelFunc)) {
       continue;
