@@ -491,12 +491,13 @@ export class SearchSession {
             stepInEpoch: b + 1,
           }),
         };
-        // The dense baseline trains every weight, whatever the masks say; the ticket's masks are fixed.
-        const keptNow = phase === 'dense' ? null : stats ? null : this.keptFractionNow();
+        // The search's kept fraction comes with its statistics; the ticket's fixed masks are counted
+        // here; the dense baseline trains every weight, whatever the masks say.
+        const ticketKept = phase === 'ticket' ? this.keptFractionNow() : null;
         const send = async () => {
           const message = stats ? await stats : null;
           if (message) this.emit(message);
-          const kept = phase === 'dense' ? 1 : (message?.keptFraction ?? (await keptNow) ?? 0);
+          const kept = message ? message.keptFraction : ticketKept ? await ticketKept : 1;
           this.emit({ ...progress, keptFraction: kept });
         };
         // An epoch's last step sends at once: the epoch's end (validation, its own statistics) follows.
