@@ -47,8 +47,10 @@ export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
 const NETWORK_CODES = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)\b/;
 /** The script prints the libtensorflow URL even when it works; these say the download did not. */
-const LIBTENSORFLOW_FAILED =
-  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ECONNRESET)\b|Error:.*(download|libtensorflow|tf-builds|status code|HTTP)/i;
+const LIBTENSORFLOW_FAILED = new RegExp(
+  `${NETWORK_CODES.source}|Error:.*(download|libtensorflow|tf-builds|status code|HTTP)`,
+  'i',
+);
 
 export function classifyInstallFailure(evidence: FailureEvidence): InstallFailure {
   const make = (kind: FailureKind, summary: string): InstallFailure => ({
