@@ -15,6 +15,7 @@ import path from 'node:path';
 import { cpuDevice, cudaDevice, nativeCpuDevice } from './deviceName';
 import { describeError as describe, firstLine, Unavailable } from './unavailable';
 import { registerWasmGradKernels } from './wasmGradKernels';
+import { registerWasmSimdKernels } from './simd/wasmSimdKernels';
 import type { BackendChoice } from '../config/configSchema';
 import type { BackendReport } from '../protocol/engineProtocol';
 import { activateWasmWithThreads, type WasmThreadsResult } from './wasmThreads';
@@ -242,6 +243,7 @@ async function activateWasm(threads: number): Promise<WasmThreadsResult> {
     throw new Unavailable(`the wasm backend failed to initialise from ${dir}: ${describe(err)}`);
   }
   registerWasmGradKernels();
+  registerWasmSimdKernels();
   return result;
 }
 

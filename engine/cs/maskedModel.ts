@@ -141,7 +141,7 @@ export class MaskedModel {
         temperature: this.mode.temperature,
         scale: this.scale,
         lambda: first ? this.sharedLambda : 0,
-        onMask: first ? (mc) => sums.set(kernel, tf.keep(tf.sum(mc))) : undefined,
+        onMask: first ? (maskSum) => sums.set(kernel, tf.keep(maskSum)) : undefined,
       });
     }
     return tf.tidy(() => {

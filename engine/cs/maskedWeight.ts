@@ -12,21 +12,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { CS_MASK_FORWARD, CS_MASK_GRAD, type MaskGradAttrs } from './csKernelNames';
+
+export { CS_MASK_FORWARD, CS_MASK_GRAD } from './csKernelNames';
 
 /**
  * The backward pass as one loop, for the cpu backend, whose stock kernels are JavaScript loops too:
- * the composition below passes over the weights once per kernel, this once. Not for wasm: there the
- * stock kernels run SIMD, and on LeNet-300-100's masks they beat one scalar JavaScript loop over the
- * heap (4.6 vs 5.4 ms).
+ * the composition below passes over the weights once per kernel, this once. wasm has its own, in
+ * SIMD (backend/simd/wasmSimdKernels.ts): on LeNet-300-100's masks a scalar JavaScript loop over the
+ * wasm heap lost even to wasm's stock kernels (5.4 vs 4.6 ms).
  */
-export const CS_MASK_GRAD = 'SparsityLabCsMaskGrad';
-
-interface MaskGradAttrs {
-  temperature: number;
-  scale: number;
-  lambda: number;
-}
-
 const cpuMaskGrad: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = backend as MathBackendCPU;
   const { dy, w, mc } = inputs as Record<'dy' | 'w' | 'mc', TensorInfo>;
@@ -63,9 +58,23 @@ function maskGradComposite(
   });
 }
 
+/** [mc, W * mc, sum(mc)]: one kernel where the backend has it, else the stock ones. */
+function maskForward(s: tf.Tensor, w: tf.Tensor, a: MaskGradAttrs): [tf.Tensor, tf.Tensor, tf.Scalar] {
+  if (tf.getKernel(CS_MASK_FORWARD, tf.getBackend()) !== undefined) {
+    const { temperature, scale } = a;
+    return tf.engine().runKernel(CS_MASK_FORWARD, { s, w }, { temperature, scale }) as unknown as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Scalar,
+    ];
+  }
+  const mc = tf.mul(tf.sigmoid(tf.mul(s, a.temperature)), a.scale);
+  return [mc, tf.mul(w, mc), tf.sum(mc)];
+}
+
 export interface MaskedWeightOptions extends MaskGradAttrs {
-  /** Called with mc inside the forward pass (untaped): where the penalty's sum is noted. */
-  onMask?: (mc: tf.Tensor) => void;
+  /** Called with sum(mc) inside the forward pass (untaped): the penalty's share of this mask. */
+  onMask?: (maskSum: tf.Scalar) => void;
 }
 
 /**
@@ -80,11 +89,11 @@ export function maskedWeight(w: tf.Tensor, s: tf.Tensor, options: MaskedWeightOp
   };
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [wIn, sIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const mc = tf.mul(tf.sigmoid(tf.mul(sIn, attrs.temperature)), attrs.scale);
-    options.onMask?.(mc);
+    const [mc, value, maskSum] = maskForward(sIn, wIn, attrs);
+    options.onMask?.(maskSum);
     save([wIn, mc]);
     return {
-      value: tf.mul(wIn, mc),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [wSaved, mcSaved] = saved;
         if (tf.getKernel(CS_MASK_GRAD, tf.getBackend()) === undefined) {

@@ -1,10 +1,10 @@
 // The fused CS masked weight against autodiff of the paper's formula, on each backend's one-pass
-// kernel and on the stock-kernel composition the GPU backends use.
+// kernels and on the stock-kernel composition the GPU backends use.
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../engine/backend/selectBackend';
-import { CS_MASK_GRAD, maskedWeight } from '../../../engine/cs/maskedWeight';
+import { CS_MASK_FORWARD, CS_MASK_GRAD, maskedWeight } from '../../../engine/cs/maskedWeight';
 
 const T = 3.5;
 const S0 = -0.2;
@@ -32,7 +32,7 @@ function gradients(fused: boolean): { loss: number; dW: Float32Array; ds: Float3
         temperature: T,
         scale: SCALE,
         lambda: LAMBDA,
-        onMask: (mc) => (noted = tf.keep(tf.sum(mc))),
+        onMask: (maskSum) => (noted = tf.keep(maskSum)),
       });
       // The noted sum carries no gradient: the op added the penalty's to ds itself.
       const penalty = tf.mul(noted as tf.Tensor, LAMBDA);
@@ -64,15 +64,19 @@ describe('maskedWeight: the fused CS mask', () => {
   const runs = [
     { backend: 'cpu', fusedKernel: true },
     { backend: 'cpu', fusedKernel: false },
+    { backend: 'wasm', fusedKernel: true },
     { backend: 'wasm', fusedKernel: false },
   ] as const;
   for (const { backend, fusedKernel } of runs) {
-    it(`gives autodiff's gradients, penalty included (${backend}, ${fusedKernel ? 'one-pass kernel' : 'stock kernels'})`, async () => {
+    it(`gives autodiff's gradients, penalty included (${backend}, ${fusedKernel ? 'one-pass kernels' : 'stock kernels'})`, async () => {
       await selectBackend(backend);
-      const kernel = tf.getKernel(CS_MASK_GRAD, backend);
-      // Only cpu has it (maskedWeight.ts says why wasm does not).
-      assert.equal(kernel !== undefined, backend === 'cpu');
-      if (kernel && !fusedKernel) tf.unregisterKernel(CS_MASK_GRAD, backend);
+      // cpu has the backward kernel (a JavaScript loop), wasm both (SIMD, backend/simd).
+      const kernels = [CS_MASK_FORWARD, CS_MASK_GRAD].flatMap((name) => tf.getKernel(name, backend) ?? []);
+      assert.deepEqual(
+        kernels.map((k) => k.kernelName),
+        backend === 'cpu' ? [CS_MASK_GRAD] : [CS_MASK_FORWARD, CS_MASK_GRAD],
+      );
+      if (!fusedKernel) for (const k of kernels) tf.unregisterKernel(k.kernelName, backend);
       try {
         const before = tf.memory().numTensors;
         const expected = gradients(false);
@@ -86,7 +90,7 @@ describe('maskedWeight: the fused CS mask', () => {
         );
         assert.equal(tf.memory().numTensors, before + 1, 'only the noted sum is kept');
       } finally {
-        if (kernel && !fusedKernel) tf.registerKernel(kernel);
+        if (!fusedKernel) for (const k of kernels) tf.registerKernel(k);
       }
     });
   }

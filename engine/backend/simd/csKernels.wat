@@ -1,0 +1,149 @@
+;; SIMD kernels for the CS step on tfjs-backend-wasm: each is one pass over the weights where the
+;; stock kernels made several (plus a tensor, a scalar upload and tfjs bookkeeping per pass). They
+;; run in the backend's own memory, imported below, so tensors are read and written where they lie.
+;; scripts/compileSimdKernels.mjs compiles this file into csKernelsWasm.ts (the memory line is
+;; rewritten for the threaded build, whose memory is shared); a test checks that file is current.
+;;
+;; Every pointer is a byte offset into the heap; n counts float32 elements and must be at least 4
+;; (wasmSimdKernels.ts pads smaller tensors). The loops step four elements at a time; when n is not a
+;; multiple of 4 the last step starts at n - 4 and recomputes up to three elements, which gives the
+;; same values again because no output overlaps an input. Everything is written inline: on Node 20 a
+;; call per group of four (to a helper taking v128s) made these loops four times slower.
+(module
+  (import "env" "memory" (memory 1)) ;; MEMORY
+
+  ;; mc = scale * sigmoid(t * s);  y = w * mc;  *sum = sum(mc), the CS penalty's, added up in float64
+  ;; (two f64x2 partial sums) as tfjs-backend-cpu's Sum does, and rounded once
+  (func (export "maskForward") (param $s i32) (param $w i32) (param $mc i32) (param $y i32) (param $sum i32)
+      (param $n i32) (param $t f32) (param $scale f32)
+    (local $i i32) (local $last i32) (local $counted i32) (local $fresh v128) (local $accLow v128) (local $accHigh v128) (local $tv v128) (local $scv v128)
+    (local $x v128) (local $z v128) (local $under v128) (local $biased v128) (local $k v128) (local $r v128) (local $p v128) (local $e v128) (local $m v128)
+    (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $scv (f32x4.splat (local.get $scale)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        ;; m = sigmoid(t * s) = (x > 0 ? 1 : e) / (1 + e) with e = exp(-|x|), so exp never overflows.
+        ;; exp(z), z <= 0, is Cephes' expf: z = k ln2 + r, |r| <= ln2/2, a degree-5 polynomial for e^r
+        ;; (relative error about 1e-7), times 2^k. k is rounded by adding 1.5 * 2^23 + 127, which leaves
+        ;; k + 127 in the low mantissa bits, where a shift by 23 makes 2^k's bits (XNNPACK's trick:
+        ;; no float-to-int conversion). z is clamped at ln(FLT_MIN), keeping k >= -126, and e is 0 below
+        ;; it (exactly it would be a denormal there). pmax rather than max: one instruction, and a NaN
+        ;; x still comes out NaN (pmax returns its first operand when the comparison fails).
+        (local.set $x (f32x4.mul (v128.load (i32.add (local.get $s) (local.get $i))) (local.get $tv)))
+        (local.set $z (f32x4.pmax (f32x4.neg (f32x4.abs (local.get $x)))
+          (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
+        (local.set $under (f32x4.lt (f32x4.neg (f32x4.abs (local.get $x)))
+          (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
+        (local.set $biased (f32x4.add
+          (f32x4.mul (local.get $z) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+          (v128.const f32x4 12583039 12583039 12583039 12583039)))
+        (local.set $k (f32x4.sub (local.get $biased) (v128.const f32x4 12583039 12583039 12583039 12583039)))
+        (local.set $r (f32x4.sub (local.get $z)
+          (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+        (local.set $r (f32x4.sub (local.get $r)
+          (f32x4.mul (local.get $k)
+            (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+        (local.set $p (f32x4.add
+          (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+          (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+          (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+          (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+          (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
+          (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+        ;; e = (p r^2 + r + 1) * 2^k
+        (local.set $e (v128.andnot (f32x4.mul
+          (f32x4.add
+            (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+            (v128.const f32x4 1 1 1 1))
+          (i32x4.shl (local.get $biased) (i32.const 23)))
+          (local.get $under)))
+        (local.set $m (f32x4.mul
+          (f32x4.div
+            (v128.bitselect (v128.const f32x4 1 1 1 1) (local.get $e)
+              (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)))
+            (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
+          (local.get $scv)))
+        (v128.store (i32.add (local.get $mc) (local.get $i)) (local.get $m))
+        (v128.store (i32.add (local.get $y) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $i))) (local.get $m)))
+        ;; Sum only the lanes not summed before: the last, overlapping group repeats up to three.
+        (local.set $fresh (v128.and (local.get $m)
+          (i32x4.ge_u
+            (i32x4.add (i32x4.splat (local.get $i)) (v128.const i32x4 0 4 8 12))
+            (i32x4.splat (local.get $counted)))))
+        (local.set $accLow (f64x2.add (local.get $accLow) (f64x2.promote_low_f32x4 (local.get $fresh))))
+        (local.set $accHigh (f64x2.add (local.get $accHigh)
+          (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $fresh) (local.get $fresh)))))
+        (local.set $counted (i32.add (local.get $i) (i32.const 16)))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next)))
+    (local.set $accLow (f64x2.add (local.get $accLow) (local.get $accHigh)))
+    (f32.store (local.get $sum)
+      (f32.demote_f64
+        (f64.add (f64x2.extract_lane 0 (local.get $accLow)) (f64x2.extract_lane 1 (local.get $accLow))))))
+
+  ;; dw = dy * mc;  ds = (dy * w + lambda) * (mc * (1 - mc * invScale) * t)
+  (func (export "maskGrad") (param $dy i32) (param $w i32) (param $mc i32) (param $dw i32) (param $ds i32)
+      (param $n i32) (param $t f32) (param $invScale f32) (param $lambda f32)
+    (local $i i32) (local $last i32) (local $g v128) (local $m v128) (local $tv v128) (local $iv v128)
+    (local $lv v128)
+    (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $iv (f32x4.splat (local.get $invScale)))
+    (local.set $lv (f32x4.splat (local.get $lambda)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+        (local.set $m (v128.load (i32.add (local.get $mc) (local.get $i))))
+        (v128.store (i32.add (local.get $dw) (local.get $i)) (f32x4.mul (local.get $g) (local.get $m)))
+        (v128.store (i32.add (local.get $ds) (local.get $i))
+          (f32x4.mul
+            (f32x4.add
+              (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $i))))
+              (local.get $lv))
+            (f32x4.mul
+              (f32x4.mul (local.get $m)
+                (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $m) (local.get $iv))))
+              (local.get $tv))))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next))))
+
+  ;; PyTorch's SGD with Nesterov momentum:
+  ;;   g = grad + p * weightDecay (weightDecay 0: g = grad);  buf = buf * momentum + g;
+  ;;   p = p - (g + buf * momentum) * lr
+  (func (export "nesterovStep") (param $p i32) (param $grad i32) (param $buf i32) (param $pOut i32)
+      (param $bufOut i32) (param $n i32) (param $lr f32) (param $momentum f32) (param $weightDecay f32)
+    (local $i i32) (local $last i32) (local $pv v128) (local $g v128) (local $b v128)
+    (local $lrv v128) (local $mv v128) (local $wdv v128) (local $decay i32)
+    (local.set $lrv (f32x4.splat (local.get $lr)))
+    (local.set $mv (f32x4.splat (local.get $momentum)))
+    (local.set $wdv (f32x4.splat (local.get $weightDecay)))
+    (local.set $decay (f32.ne (local.get $weightDecay) (f32.const 0)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (local.set $pv (v128.load (i32.add (local.get $p) (local.get $i))))
+        (local.set $g (v128.load (i32.add (local.get $grad) (local.get $i))))
+        (if (local.get $decay)
+          (then (local.set $g (f32x4.add (local.get $g) (f32x4.mul (local.get $pv) (local.get $wdv))))))
+        (local.set $b (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $buf) (local.get $i))) (local.get $mv))
+          (local.get $g)))
+        (v128.store (i32.add (local.get $bufOut) (local.get $i)) (local.get $b))
+        (v128.store (i32.add (local.get $pOut) (local.get $i))
+          (f32x4.sub (local.get $pv)
+            (f32x4.mul (f32x4.add (local.get $g) (f32x4.mul (local.get $b) (local.get $mv))) (local.get $lrv))))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next)))))

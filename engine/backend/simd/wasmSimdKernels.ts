@@ -1,0 +1,205 @@
+// The engine's own kernels on tfjs-backend-wasm, as SIMD loops in a small WebAssembly module of ours
+// (csKernels.wat) that imports the backend's memory and works on tensors where they lie. On
+// LeNet-300-100 the stock-kernel compositions they replace made a CS step about 1.3x a dense one:
+// each composed kernel is another pass over the 266k weights, another tensor, and tfjs bookkeeping
+// that costs more than the arithmetic (engine/bench/PROFILE.md).
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  CS_MASK_FORWARD,
+  CS_MASK_GRAD,
+  NESTEROV_STEP,
+  type MaskForwardAttrs,
+  type MaskGradAttrs,
+  type NesterovStepAttrs,
+} from '../../cs/csKernelNames';
+import { CS_KERNELS_WASM_PLAIN, CS_KERNELS_WASM_SHARED } from './csKernelsWasm';
+
+const BACKEND = 'wasm';
+
+/** csKernels.wat's exports: byte offsets into the heap, element counts, float attributes. */
+interface CsKernelExports {
+  maskForward(
+    s: number,
+    w: number,
+    mc: number,
+    y: number,
+    sum: number,
+    n: number,
+    t: number,
+    scale: number,
+  ): void;
+  maskGrad(
+    dy: number,
+    w: number,
+    mc: number,
+    dw: number,
+    ds: number,
+    n: number,
+    t: number,
+    invScale: number,
+    lambda: number,
+  ): void;
+  nesterovStep(
+    p: number,
+    grad: number,
+    buf: number,
+    pOut: number,
+    bufOut: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+  ): void;
+}
+
+/** The parts of the backend's Emscripten module that hold its memory, which neither build types. */
+interface EmscriptenMemoryHolders {
+  asm?: { memory?: unknown };
+  wasmMemory?: unknown;
+}
+
+/**
+ * The single-threaded build exports its memory; the threaded one creates a shared memory in
+ * JavaScript and keeps it on the module.
+ */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory {
+  const module = backend.wasm as unknown as EmscriptenMemoryHolders;
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error('tfjs-backend-wasm exposes no WebAssembly.Memory for the CS kernels to share');
+  }
+  return memory;
+}
+
+/** One instance per backend memory: a backend re-created with another thread count has a new one. */
+const instances = new WeakMap<WebAssembly.Memory, CsKernelExports>();
+
+function kernelsFor(backend: BackendWasm): CsKernelExports {
+  const memory = backendMemory(backend);
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = Buffer.from(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN, 'base64');
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    kernels = instance.exports as unknown as CsKernelExports;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+/** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
+function input(inputs: NamedTensorInfoMap, name: string, kernel: string, size?: number): TensorInfo {
+  const t = inputs[name];
+  if (t === undefined) throw new Error(`${kernel}: missing input '${name}'`);
+  if (t.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' is ${t.dtype}, not float32`);
+  if (size !== undefined && tf.util.sizeFromShape(t.shape) !== size) {
+    throw new Error(`${kernel}: input '${name}' has shape [${t.shape.join(', ')}], unlike the others`);
+  }
+  return t;
+}
+
+/**
+ * Calls `run` with the heap offsets of `inputs` and `outputs` (in that order) and their element count.
+ * csKernels.wat works in groups of four and needs at least one: tensors of 1-3 elements go through
+ * zero-padded copies of four.
+ */
+function runOnHeap(
+  wasm: BackendWasm,
+  inputs: TensorInfo[],
+  outputs: TensorInfo[],
+  run: (offsets: number[], n: number) => void,
+): void {
+  const size = tf.util.sizeFromShape(outputs[0].shape);
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  if (size === 0) return;
+  if (size >= 4) {
+    run([...inputs, ...outputs].map(at), size);
+    return;
+  }
+  const padded = [...inputs, ...outputs].map(() => wasm.makeOutput([4], 'float32'));
+  try {
+    // Views taken after the allocations: growing the heap replaces its buffer.
+    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+    inputs.forEach((t, i) => view(padded[i]).set(view(t)));
+    run(padded.map(at), 4);
+    outputs.forEach((t, i) => view(t).set(view(padded[inputs.length + i]).subarray(0, size)));
+  } finally {
+    for (const t of padded) wasm.disposeData(t.dataId);
+  }
+}
+
+const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const wasm = backend as BackendWasm;
+  const s = input(inputs, 's', CS_MASK_FORWARD);
+  const size = tf.util.sizeFromShape(s.shape);
+  const w = input(inputs, 'w', CS_MASK_FORWARD, size);
+  const { temperature, scale } = attrs as unknown as MaskForwardAttrs;
+  // Outputs first: allocating can grow the heap, which the kernels see through the shared memory.
+  const mc = wasm.makeOutput(s.shape, 'float32');
+  const y = wasm.makeOutput(w.shape, 'float32');
+  const sum = wasm.makeOutput([], 'float32');
+  const kernels = kernelsFor(wasm);
+  const sumAt = wasm.getMemoryOffset(sum.dataId);
+  runOnHeap(wasm, [s, w], [mc, y], ([sAt, wAt, mcAt, yAt], n) =>
+    kernels.maskForward(sAt, wAt, mcAt, yAt, sumAt, n, temperature, scale),
+  );
+  if (size < 4) {
+    // The padded copy's sum counted the padding's masks too.
+    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+    view(sum)[0] = view(mc).reduce((a, b) => a + b, 0);
+  }
+  return [mc, y, sum];
+};
+
+/**
+ * A kernel whose float32 inputs, all of one size, map element by element to `outputs` tensors of
+ * their shape. `call` gets the heap offsets of the inputs (in `inputNames` order), then the outputs.
+ */
+function elementwise(
+  kernelName: string,
+  inputNames: readonly string[],
+  outputs: number,
+  call: (kernels: CsKernelExports, at: number[], n: number, attrs: NamedAttrMap) => void,
+): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const wasm = backend as BackendWasm;
+    const first = input(inputs, inputNames[0], kernelName);
+    const size = tf.util.sizeFromShape(first.shape);
+    const ins = inputNames.map((name) => input(inputs, name, kernelName, size));
+    const outs = Array.from({ length: outputs }, () => wasm.makeOutput(first.shape, 'float32'));
+    const kernels = kernelsFor(wasm);
+    runOnHeap(wasm, ins, outs, (at, n) => call(kernels, at, n, attrs ?? {}));
+    return outs;
+  };
+}
+
+const maskGrad = elementwise(CS_MASK_GRAD, ['dy', 'w', 'mc'], 2, (kernels, at, n, attrs) => {
+  const { temperature, scale, lambda } = attrs as unknown as MaskGradAttrs;
+  const [dy, w, mc, dW, ds] = at;
+  kernels.maskGrad(dy, w, mc, dW, ds, n, temperature, 1 / scale, lambda);
+});
+
+const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (kernels, at, n, attrs) => {
+  const { learningRate, momentum, weightDecay } = attrs as unknown as NesterovStepAttrs;
+  const [p, grad, buf, pOut, bufOut] = at;
+  kernels.nesterovStep(p, grad, buf, pOut, bufOut, n, learningRate, momentum, weightDecay);
+});
+
+const SIMD_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
+  [CS_MASK_FORWARD, maskForward],
+  [CS_MASK_GRAD, maskGrad],
+  [NESTEROV_STEP, nesterovStep],
+];
+
+export const WASM_SIMD_KERNEL_NAMES: readonly string[] = SIMD_KERNELS.map(([name]) => name);
+
+/** Registers the engine's kernels for 'wasm'. Safe to call repeatedly. */
+export function registerWasmSimdKernels(): void {
+  for (const [kernelName, kernelFunc] of SIMD_KERNELS) {
+    if (tf.getKernel(kernelName, BACKEND)?.kernelFunc === kernelFunc) continue;
+    if (tf.getKernel(kernelName, BACKEND) !== undefined) tf.unregisterKernel(kernelName, BACKEND);
+    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
+  }
+}

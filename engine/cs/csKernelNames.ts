@@ -1,0 +1,32 @@
+// The engine's own kernels, by name and attributes. Backends that have a one-pass version register it
+// under these names (cpu: maskedWeight.ts; wasm: backend/simd/wasmSimdKernels.ts); the ops check with
+// tf.getKernel and fall back to stock kernels where none is registered (the GPU backends).
+
+/** Inputs s (mask logits) and w; outputs [mc, w * mc, sum(mc)] with mc = scale * sigmoid(temperature * s). */
+export const CS_MASK_FORWARD = 'SparsityLabCsMaskForward';
+
+export interface MaskForwardAttrs {
+  temperature: number;
+  scale: number;
+}
+
+/**
+ * Inputs dy, w, mc; outputs [dW, ds]: the masked weight's gradients with `lambda * sum(mc)`'s folded
+ * into ds (maskedWeight.ts derives them).
+ */
+export const CS_MASK_GRAD = 'SparsityLabCsMaskGrad';
+
+export interface MaskGradAttrs {
+  temperature: number;
+  scale: number;
+  lambda: number;
+}
+
+/** Inputs p, grad, buf; outputs [p', buf']: one step of PyTorch's SGD with Nesterov momentum. */
+export const NESTEROV_STEP = 'SparsityLabNesterovStep';
+
+export interface NesterovStepAttrs {
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+}

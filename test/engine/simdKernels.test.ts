@@ -1,0 +1,191 @@
+// The engine's SIMD kernels on wasm (engine/backend/simd) against the formulas they implement,
+// computed here in JavaScript: the products and sums bit for bit (f32 arithmetic in the same order),
+// the sigmoid to a few float32 ulps. Both builds of the module run: the single-threaded backend's
+// plain memory and the threaded one's shared memory. Sizes cover the padded path (1-3 elements),
+// whole groups of four, and the overlapping last group.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../engine/backend/selectBackend';
+import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
+import { CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 1001, 4099];
+const f = Math.fround;
+
+/** mulberry32 values in [-spread, spread). */
+function seeded(n: number, seed: number, spread: number): Float32Array {
+  let a = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * spread;
+  });
+}
+
+function run(kernel: string, inputs: Record<string, Float32Array>, attrs: object): Float32Array[] {
+  return tf.tidy(() => {
+    const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor1d(v)]));
+    const out = tf.engine().runKernel(kernel, tensors, { ...attrs }) as tf.Tensor[];
+    return out.map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function assertSame(actual: Float32Array, expected: ArrayLike<number>, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    assert.ok(Object.is(actual[i], expected[i]), `${label}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+for (const threads of [1, 2]) {
+  describe(`wasm SIMD kernels (${threads === 1 ? 'plain' : 'shared'} memory, ${threads} thread${threads === 1 ? '' : 's'})`, function () {
+    this.timeout(60_000);
+
+    before(async () => {
+      const report = await selectBackend('wasm', undefined, { wasmThreads: threads });
+      assert.equal(report.name, 'wasm');
+      for (const name of WASM_SIMD_KERNEL_NAMES) assert.ok(tf.getKernel(name, 'wasm'), name);
+    });
+
+    it('mask forward: mc = scale * sigmoid(T*s) to 4 ulps, W * mc and sum(mc) from those mc', () => {
+      // T*s spans saturation on both sides (|T*s| up to 200) and the region around 0.
+      for (const [temperature, spread] of [
+        [1, 8],
+        [37.5, 4],
+        [200, 1],
+      ]) {
+        for (const n of SIZES) {
+          const s = seeded(n, n + 1, spread);
+          const w = seeded(n, n + 2, 1);
+          const scale = 1 / (1 / (1 + Math.exp(0.3)));
+          const [mc, y, sum] = run(CS_MASK_FORWARD, { s, w }, { temperature, scale });
+          const label = `n ${n}, T ${temperature}`;
+          for (let i = 0; i < n; i++) {
+            const x = f(s[i] * f(temperature));
+            const exact = scale / (1 + Math.exp(-x));
+            // Where exp(-|T*s|) is below FLT_MIN the kernel gives 0 (exactly, a denormal times scale).
+            const tolerance = Math.max(4 * 2 ** -23 * exact, 2 ** -124);
+            assert.ok(Math.abs(mc[i] - exact) <= tolerance, `${label}: mc[${i}] ${mc[i]} vs ${exact}`);
+          }
+          assertSame(
+            y,
+            Array.from(w, (wi, i) => f(wi * mc[i])),
+            `${label}: y`,
+          );
+          const exactSum = mc.reduce((a, b) => a + b, 0);
+          // Added up in float64, rounded once.
+          assert.ok(
+            Math.abs(sum[0] - exactSum) <= 2 ** -24 * exactSum,
+            `${label}: sum ${sum[0]} vs ${exactSum}`,
+          );
+        }
+      }
+    });
+
+    it('mask forward: NaN logits give NaN masks, as the stock kernels do', () => {
+      const s = Float32Array.from([0.5, NaN, -3, 2, NaN]);
+      const [mc, y] = run(
+        CS_MASK_FORWARD,
+        { s, w: new Float32Array(5).fill(1) },
+        { temperature: 2, scale: 1 },
+      );
+      assert.deepEqual(Array.from(mc, Number.isNaN), [false, true, false, false, true]);
+      assert.deepEqual(Array.from(y, Number.isNaN), [false, true, false, false, true]);
+    });
+
+    it('mask gradient: dW = dy*mc and ds = (dy*W + lambda) * (mc*(1 - mc/scale)*T), bit for bit', () => {
+      for (const n of SIZES) {
+        const dy = seeded(n, 3 * n, 2);
+        const w = seeded(n, 3 * n + 1, 1);
+        const scale = 1.75;
+        const mc = seeded(n, 3 * n + 2, 0.5).map((v) => (v + 0.5) * scale);
+        const [temperature, lambda] = [7.25, 0.03];
+        const [dW, ds] = run(CS_MASK_GRAD, { dy, w, mc }, { temperature, scale, lambda });
+        const inv = f(1 / scale);
+        assertSame(
+          dW,
+          Array.from(dy, (g, i) => f(g * mc[i])),
+          `n ${n}: dW`,
+        );
+        assertSame(
+          ds,
+          Array.from(dy, (g, i) =>
+            f(f(f(g * w[i]) + f(lambda)) * f(f(mc[i] * f(1 - f(mc[i] * inv))) * f(temperature))),
+          ),
+          `n ${n}: ds`,
+        );
+      }
+    });
+
+    it("Nesterov step: PyTorch's SGD formula bit for bit, with and without weight decay", () => {
+      for (const weightDecay of [0, 5e-4]) {
+        for (const n of SIZES) {
+          const p = seeded(n, 5 * n, 1);
+          const grad = seeded(n, 5 * n + 1, 0.3);
+          const buf = seeded(n, 5 * n + 2, 0.2);
+          const [learningRate, momentum] = [0.1, 0.9];
+          const [pNext, bufNext] = run(
+            NESTEROV_STEP,
+            { p, grad, buf },
+            { learningRate, momentum, weightDecay },
+          );
+          const g = Array.from(grad, (gi, i) => (weightDecay === 0 ? gi : f(gi + f(p[i] * f(weightDecay)))));
+          const b = g.map((gi, i) => f(f(buf[i] * f(momentum)) + gi));
+          assertSame(bufNext, b, `n ${n}, wd ${weightDecay}: buf`);
+          assertSame(
+            pNext,
+            g.map((gi, i) => f(p[i] - f(f(gi + f(b[i] * f(momentum))) * f(learningRate)))),
+            `n ${n}, wd ${weightDecay}: p`,
+          );
+        }
+      }
+    });
+
+    it('rejects inputs whose sizes differ, naming the kernel and the input', () => {
+      assert.throws(
+        () =>
+          run(CS_MASK_GRAD, { dy: new Float32Array(4), w: new Float32Array(5), mc: new Float32Array(4) }, {}),
+        /SparsityLabCsMaskGrad: input 'w' has shape \[5\], unlike the others/,
+      );
+    });
+
+    it('leaves no tensor and no heap block behind', () => {
+      const before = tf.memory().numTensors;
+      const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+      for (const n of [3, 4099]) {
+        run(
+          CS_MASK_FORWARD,
+          { s: new Float32Array(n), w: new Float32Array(n) },
+          { temperature: 1, scale: 1 },
+        );
+      }
+      assert.equal(tf.memory().numTensors, before);
+      assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), heap);
+    });
+  });
+}
+
+describe('wasm Identity', () => {
+  it('shares the data instead of copying it, and the copy outlives its source', async () => {
+    await selectBackend('wasm', undefined, { wasmThreads: 1 });
+    const x = tf.tensor1d([1, 2, 3]);
+    const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const y = tf.clone(x);
+    assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), heap, 'no new data');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3]);
+    y.dispose();
+  });
+});
+
+describe('csKernelsWasm.ts', () => {
+  it('is what scripts/compileSimdKernels.mjs makes of csKernels.wat', function () {
+    this.timeout(60_000);
+    const script = path.join(__dirname, '../../scripts/compileSimdKernels.mjs');
+    // Exits 1, naming the file, when the .wat changed without recompiling.
+    execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' });
+  });
+});
