@@ -7,7 +7,7 @@
 export function countLogits(
   s: Float32Array,
   temperature: number,
-  binary: boolean,
+  withSoftSum: boolean,
   lo: number,
   width: number,
   edges: Float32Array,
@@ -28,7 +28,7 @@ export function countLogits(
       continue;
     }
     if (v > 0) kept++;
-    if (!binary) {
+    if (withSoftSum) {
       const x = temperature * v;
       if (x > saturated) softSum += 1;
       else if (x >= -saturated) softSum += 1 / (1 + Math.exp(-x));

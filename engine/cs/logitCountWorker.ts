@@ -10,7 +10,8 @@ import { countLogits, type LogitCounts } from './countLogits';
 
 export interface CountParams {
   temperature: number;
-  binary: boolean;
+  /** False for binary masks (no soft mask), or where the caller has the sums already. */
+  withSoftSum: boolean;
   lo: number;
   width: number;
   edges: Float32Array;
@@ -30,7 +31,7 @@ const countLogits = ${countLogits.toString()};
 parentPort.on('message', (job) => {
   try {
     const p = job.params;
-    const counted = job.logits.map((s) => countLogits(s, p.temperature, p.binary, p.lo, p.width, p.edges));
+    const counted = job.logits.map((s) => countLogits(s, p.temperature, p.withSoftSum, p.lo, p.width, p.edges));
     parentPort.postMessage({ id: job.id, counted });
   } catch (err) {
     parentPort.postMessage({ id: job.id, error: String((err && err.stack) || err) });
@@ -97,7 +98,7 @@ class LogitCountWorker {
 }
 
 function countHere(logits: Float32Array[], p: CountParams): LogitCounts[] {
-  return logits.map((s) => countLogits(s, p.temperature, p.binary, p.lo, p.width, p.edges));
+  return logits.map((s) => countLogits(s, p.temperature, p.withSoftSum, p.lo, p.width, p.edges));
 }
 
 const shared = new LogitCountWorker();

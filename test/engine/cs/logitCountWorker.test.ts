@@ -4,7 +4,7 @@ import { countLogitsOffThread } from '../../../engine/cs/logitCountWorker';
 
 describe('counting mask logits in a worker thread', () => {
   const edges = Float32Array.from({ length: 9 }, (_, i) => -1 + (i + 1) * 0.2);
-  const params = { temperature: 3, binary: false, lo: -1, width: 0.2, edges };
+  const params = { temperature: 3, withSoftSum: true, lo: -1, width: 0.2, edges };
 
   function logits(n: number, seed: number): Float32Array {
     let a = seed;
@@ -20,7 +20,7 @@ describe('counting mask logits in a worker thread', () => {
   it('gives what counting on this thread gives, and moves the arrays instead of copying them', async () => {
     const inputs = [logits(5000, 1), logits(1, 2), logits(0, 3)];
     const expected = inputs.map((s) =>
-      countLogits(s, params.temperature, params.binary, params.lo, params.width, params.edges),
+      countLogits(s, params.temperature, params.withSoftSum, params.lo, params.width, params.edges),
     );
     const counted = await countLogitsOffThread(inputs, params);
     assert.deepEqual(counted, expected);
@@ -39,12 +39,12 @@ describe('counting mask logits in a worker thread', () => {
   it('answers concurrent requests each with its own counts', async () => {
     const results = await Promise.all(
       [1, 2, 3, 4].map((seed) =>
-        countLogitsOffThread([logits(2000, seed)], { ...params, binary: seed % 2 === 0 }),
+        countLogitsOffThread([logits(2000, seed)], { ...params, withSoftSum: seed % 2 !== 0 }),
       ),
     );
     results.forEach((counted, i) => {
       const seed = i + 1;
-      const expected = countLogits(logits(2000, seed), params.temperature, seed % 2 === 0, -1, 0.2, edges);
+      const expected = countLogits(logits(2000, seed), params.temperature, seed % 2 !== 0, -1, 0.2, edges);
       assert.deepEqual(counted, [expected]);
     });
   });
