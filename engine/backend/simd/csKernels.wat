@@ -16,8 +16,9 @@
   ;; (two f64x2 partial sums) as tfjs-backend-cpu's Sum does, and rounded once
   (func (export "maskForward") (param $s i32) (param $w i32) (param $mc i32) (param $y i32) (param $sum i32)
       (param $n i32) (param $t f32) (param $scale f32)
-    (local $i i32) (local $last i32) (local $counted i32) (local $fresh v128) (local $accLow v128) (local $accHigh v128) (local $tv v128) (local $scv v128)
+    (local $i i32) (local $last i32) (local $unsummed v128) (local $fresh v128) (local $accLow v128) (local $accHigh v128) (local $tv v128) (local $scv v128)
     (local $x v128) (local $z v128) (local $under v128) (local $biased v128) (local $k v128) (local $r v128) (local $p v128) (local $e v128) (local $m v128)
+    (local.set $unsummed (v128.const i32x4 -1 -1 -1 -1))
     (local.set $tv (f32x4.splat (local.get $t)))
     (local.set $scv (f32x4.splat (local.get $scale)))
     (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
@@ -71,19 +72,21 @@
         (v128.store (i32.add (local.get $mc) (local.get $i)) (local.get $m))
         (v128.store (i32.add (local.get $y) (local.get $i))
           (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $i))) (local.get $m)))
-        ;; Sum only the lanes not summed before: the last, overlapping group repeats up to three.
-        (local.set $fresh (v128.and (local.get $m)
-          (i32x4.ge_u
-            (i32x4.add (i32x4.splat (local.get $i)) (v128.const i32x4 0 4 8 12))
-            (i32x4.splat (local.get $counted)))))
+        ;; Summed in float64: the low two lanes, then the high two.
+        (local.set $fresh (v128.and (local.get $m) (local.get $unsummed)))
         (local.set $accLow (f64x2.add (local.get $accLow) (f64x2.promote_low_f32x4 (local.get $fresh))))
         (local.set $accHigh (f64x2.add (local.get $accHigh)
           (f64x2.promote_low_f32x4
             (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $fresh) (local.get $fresh)))))
-        (local.set $counted (i32.add (local.get $i) (i32.const 16)))
         (br_if $done (i32.eq (local.get $i) (local.get $last)))
-        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
-          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (if (i32.gt_u (local.get $i) (local.get $last))
+          (then
+            ;; The last group overlaps the one just done: only its lanes at or past $i are new to the sum.
+            (local.set $unsummed (i32x4.ge_u
+              (i32x4.add (i32x4.splat (local.get $last)) (v128.const i32x4 0 4 8 12))
+              (i32x4.splat (local.get $i))))
+            (local.set $i (local.get $last))))
         (br $next)))
     (local.set $accLow (f64x2.add (local.get $accLow) (local.get $accHigh)))
     (f32.store (local.get $sum)
