@@ -311,8 +311,9 @@ async function main(): Promise<void> {
   process.stderr.write(
     'statistics streaming: the same LeNet search with interval statistics on and off...\n',
   );
-  // Five pairs: the on/off difference is small against this machine's noise.
-  report.statsStreaming = await benchStatsOverhead(() => selectBackend('wasm'), 5);
+  // Nine pairs (about 45 s): the on/off difference is small against a shared machine's noise, and
+  // with five, one disturbed pair moved the median by several percent.
+  report.statsStreaming = await benchStatsOverhead(() => selectBackend('wasm'), 9);
   addPytorchRatios(report.rows);
   report.notes.push(
     'Samples/s are medians over timed blocks; CS and dense blocks alternate, after warm-up steps of each.',
