@@ -1,8 +1,8 @@
 // The soft-masked weight of CS, W * sigmoid(T*s) * c with c = 1/sigmoid(s0), as one differentiable
-// op with its gradient written out: five kernels instead of autodiff's chain of about a dozen (the
-// products, the sigmoid's derivative, the penalty's broadcast sum), and on the cpu backend one loop.
-// On wasm that chain was most of what CS added to a LeNet-300-100 step once its matmuls got fast
-// (engine/bench/PROFILE.md); written out it measured 4.6 ms against autodiff's 6.3 for LeNet's masks.
+// op with its gradient written out: stock kernels in place of autodiff's chain of about a dozen (the
+// products, the sigmoid's derivative, the penalty's broadcast sum), one loop for the gradient on the
+// cpu backend, and on wasm one SIMD pass each way (backend/simd). On wasm that chain was most of what
+// CS added to a LeNet-300-100 step once its matmuls got fast (engine/bench/PROFILE.md).
 //
 // With m = sigmoid(T*s) and mc = m*c, for the loss L(W*mc) + lambda * sum(mc):
 //   dW = dy * mc
