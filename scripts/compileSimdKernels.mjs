@@ -20,7 +20,7 @@ async function compile() {
   const source = readFileSync(watPath, 'utf8');
   if (!source.includes(PLAIN_MEMORY)) throw new Error(`${watPath}: expected the line ${PLAIN_MEMORY}`);
   const build = (text) => {
-    const parsed = wabt.parseWat('csKernels.wat', text, { simd: true, threads: true });
+    const parsed = wabt.parseWat('csKernels.wat', text, { simd: true, threads: true, bulk_memory: true });
     try {
       const bytes = parsed.toBinary({}).buffer;
       // Validated by V8, which runs it (wabt's own validate() rejects shared memories whatever the

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
+import { simplifyPermutation } from '../../engine/backend/wasmGradKernels';
 import { CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 1001, 4099];
@@ -188,4 +189,63 @@ describe('csKernelsWasm.ts', () => {
     // Exits 1, naming the file, when the .wat changed without recompiling.
     execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' });
   });
+});
+
+describe('wasm Transpose', () => {
+  it('simplifies permutations: merged runs of axes, size-1 axes dropped', () => {
+    assert.deepEqual(simplifyPermutation([128, 34, 34, 64], [3, 1, 2, 0]), {
+      shape: [128, 1156, 64],
+      perm: [2, 1, 0],
+    });
+    assert.deepEqual(simplifyPermutation([128, 32, 32, 64], [1, 2, 0, 3]), {
+      shape: [128, 1024, 64],
+      perm: [1, 0, 2],
+    });
+    assert.deepEqual(simplifyPermutation([5, 1, 7], [2, 1, 0]), { shape: [5, 7], perm: [1, 0] });
+    assert.deepEqual(simplifyPermutation([2, 3, 4], [0, 1, 2]), { shape: [24], perm: [0] });
+  });
+
+  for (const threads of [1, 2]) {
+    it(`gives tfjs-backend-cpu's result for random shapes and permutations (${threads} thread${threads === 1 ? '' : 's'})`, async () => {
+      let seed = 7;
+      const next = (n: number) => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed % n;
+      };
+      const cases: { shape: number[]; perm: number[]; dtype: 'float32' | 'int32' }[] = [
+        { shape: [16384, 256], perm: [1, 0], dtype: 'float32' },
+        { shape: [7, 34, 34, 5], perm: [3, 1, 2, 0], dtype: 'float32' },
+        { shape: [6, 9, 11, 3], perm: [1, 2, 0, 3], dtype: 'int32' },
+      ];
+      for (let i = 0; i < 60; i++) {
+        const rank = 2 + next(4);
+        const shape = Array.from({ length: rank }, () => 1 + next(9));
+        const perm = Array.from({ length: rank }, (_, j) => j);
+        for (let j = rank - 1; j > 0; j--) {
+          const k = next(j + 1);
+          [perm[j], perm[k]] = [perm[k], perm[j]];
+        }
+        cases.push({ shape, perm, dtype: i % 3 === 0 ? 'int32' : 'float32' });
+      }
+      const expected = await Promise.all(
+        cases.map(async (c) => {
+          await selectBackend('cpu');
+          const size = c.shape.reduce((a, b) => a * b, 1);
+          const values =
+            c.dtype === 'int32'
+              ? Int32Array.from({ length: size }, (_, i) => i * 7 - 3)
+              : seeded(size, size, 5);
+          const out = tf.tidy(() => tf.transpose(tf.tensor(values, c.shape, c.dtype), c.perm).dataSync());
+          return { values, out };
+        }),
+      );
+      await selectBackend('wasm', undefined, { wasmThreads: threads });
+      cases.forEach((c, i) => {
+        const actual = tf.tidy(() =>
+          tf.transpose(tf.tensor(expected[i].values, c.shape, c.dtype), c.perm).dataSync(),
+        );
+        assert.deepEqual(actual, expected[i].out, `[${c.shape}] by [${c.perm}] (${c.dtype})`);
+      });
+    });
+  }
 });

@@ -1,14 +1,16 @@
 ;; SIMD kernels for the CS step on tfjs-backend-wasm: each is one pass over the weights where the
-;; stock kernels made several (plus a tensor, a scalar upload and tfjs bookkeeping per pass). They
-;; run in the backend's own memory, imported below, so tensors are read and written where they lie.
+;; stock kernels made several (plus a tensor, a scalar upload and tfjs bookkeeping per pass); and
+;; transposes, which wasm's own kernel did at 9 ns an element. They run in the backend's own memory,
+;; imported below, so tensors are read and written where they lie.
 ;; scripts/compileSimdKernels.mjs compiles this file into csKernelsWasm.ts (the memory line is
 ;; rewritten for the threaded build, whose memory is shared); a test checks that file is current.
 ;;
-;; Every pointer is a byte offset into the heap; n counts float32 elements and must be at least 4
-;; (wasmSimdKernels.ts pads smaller tensors). The loops step four elements at a time; when n is not a
-;; multiple of 4 the last step starts at n - 4 and recomputes up to three elements, which gives the
-;; same values again because no output overlaps an input. Everything is written inline: on Node 20 a
-;; call per group of four (to a helper taking v128s) made these loops four times slower.
+;; Every pointer is a byte offset into the heap. In the CS kernels n counts float32 elements and
+;; must be at least 4 (wasmSimdKernels.ts pads smaller tensors). Their loops step four elements at a
+;; time; when n is not a multiple of 4 the last step starts at n - 4 and recomputes up to three
+;; elements, which gives the same values again because no output overlaps an input. Everything is
+;; written inline: on Node 20 a call per group of four (to a helper taking v128s) made these loops
+;; four times slower.
 (module
   (import "env" "memory" (memory 1)) ;; MEMORY
 
@@ -149,4 +151,103 @@
         (br_if $done (i32.eq (local.get $i) (local.get $last)))
         (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
           (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
-        (br $next)))))
+        (br $next))))
+  ;; out = x^T for x [rows, cols] of 4-byte elements, row i of x starting xStride elements after row
+  ;; i - 1 and row j of out outStride after row j - 1 (a slice of a larger tensor, or the tensor
+  ;; itself: xStride = cols, outStride = rows). 4x4 blocks are transposed in registers by shuffles,
+  ;; the rows and columns left over one element at a time. tfjs-backend-wasm's Transpose took 9 ns an
+  ;; element on large matrices, and dense layers' gradients transpose their inputs and weights.
+  (func (export "transpose2d") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+      (param $xStride i32) (param $outStride i32)
+    (local $r i32) (local $c i32) (local $rows4 i32) (local $cols4 i32) (local $in i32) (local $to i32)
+    (local $rowBytes i32) (local $colBytes i32)
+    (local $a v128) (local $b v128) (local $cc v128) (local $d v128) (local $ab v128) (local $ab2 v128)
+    (local $cd v128) (local $cd2 v128)
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $rowBytes (i32.shl (local.get $xStride) (i32.const 2)))
+    (local.set $colBytes (i32.shl (local.get $outStride) (i32.const 2)))
+    (block $blockRowsDone
+      (loop $blockRow
+        (br_if $blockRowsDone (i32.ge_u (local.get $r) (local.get $rows4)))
+        (local.set $c (i32.const 0))
+        (block $blocksDone
+          (loop $block
+            (br_if $blocksDone (i32.ge_u (local.get $c) (local.get $cols4)))
+            (local.set $in (i32.add (local.get $x)
+              (i32.shl (i32.add (i32.mul (local.get $r) (local.get $xStride)) (local.get $c)) (i32.const 2))))
+            (local.set $a (v128.load (local.get $in)))
+            (local.set $b (v128.load (i32.add (local.get $in) (local.get $rowBytes))))
+            (local.set $cc (v128.load (i32.add (local.get $in) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+            (local.set $d (v128.load (i32.add (local.get $in) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+            ;; (a0 b0 a1 b1), (a2 b2 a3 b3), (c0 d0 c1 d1), (c2 d2 c3 d3)
+            (local.set $ab (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+            (local.set $ab2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+            (local.set $cd (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $cc) (local.get $d)))
+            (local.set $cd2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $cc) (local.get $d)))
+            (local.set $to (i32.add (local.get $out)
+              (i32.shl (i32.add (i32.mul (local.get $c) (local.get $outStride)) (local.get $r)) (i32.const 2))))
+            (v128.store (local.get $to)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd)))
+            (v128.store (i32.add (local.get $to) (local.get $colBytes))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd)))
+            (v128.store (i32.add (local.get $to) (i32.shl (local.get $colBytes) (i32.const 1)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab2) (local.get $cd2)))
+            (v128.store (i32.add (local.get $to) (i32.mul (local.get $colBytes) (i32.const 3)))
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab2) (local.get $cd2)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $block)))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br $blockRow)))
+    ;; Left over: the columns past cols4 of the first rows4 rows, then every column of the last rows.
+    (call $transposeScalar (local.get $x) (local.get $out) (local.get $cols) (local.get $xStride)
+      (local.get $outStride) (i32.const 0) (local.get $rows4) (local.get $cols4))
+    (call $transposeScalar (local.get $x) (local.get $out) (local.get $cols) (local.get $xStride)
+      (local.get $outStride) (local.get $rows4) (local.get $rows) (i32.const 0)))
+
+  ;; out[c, r] = x[r, c] for r in [r0, r1), c in [c0, cols), with transpose2d's strides.
+  (func $transposeScalar (param $x i32) (param $out i32) (param $cols i32) (param $xStride i32)
+      (param $outStride i32) (param $r0 i32) (param $r1 i32) (param $c0 i32)
+    (local $r i32) (local $c i32)
+    (local.set $r (local.get $r0))
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $r1)))
+        (local.set $c (local.get $c0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $c) (local.get $cols)))
+            (f32.store
+              (i32.add (local.get $out)
+                (i32.shl (i32.add (i32.mul (local.get $c) (local.get $outStride)) (local.get $r)) (i32.const 2)))
+              (f32.load (i32.add (local.get $x)
+                (i32.shl (i32.add (i32.mul (local.get $r) (local.get $xStride)) (local.get $c)) (i32.const 2)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; out[j, i] = x[i, j] for x [a, b] whose elements are rows of rowBytes bytes, each moved whole:
+  ;; a transpose by [1, 0, 2] whose last axis stays put.
+  (func (export "moveRows") (param $x i32) (param $out i32) (param $a i32) (param $b i32) (param $rowBytes i32)
+    (local $i i32) (local $j i32) (local $from i32)
+    (block $rowsDone
+      (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $a)))
+        (local.set $from (i32.add (local.get $x)
+          (i32.mul (i32.mul (local.get $i) (local.get $b)) (local.get $rowBytes))))
+        (local.set $j (i32.const 0))
+        (block $colsDone
+          (loop $col
+            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $b)))
+            (memory.copy
+              (i32.add (local.get $out)
+                (i32.mul (i32.add (i32.mul (local.get $j) (local.get $a)) (local.get $i)) (local.get $rowBytes)))
+              (local.get $from)
+              (local.get $rowBytes))
+            (local.set $from (i32.add (local.get $from) (local.get $rowBytes)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $col)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row))))
+)

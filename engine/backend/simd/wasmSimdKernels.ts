@@ -52,6 +52,8 @@ interface CsKernelExports {
     momentum: number,
     weightDecay: number,
   ): void;
+  transpose2d(x: number, out: number, rows: number, cols: number, xStride: number, outStride: number): void;
+  moveRows(x: number, out: number, a: number, b: number, rowBytes: number): void;
 }
 
 /** The parts of the backend's Emscripten module that hold its memory, which neither build types. */
@@ -87,6 +89,49 @@ function kernelsFor(backend: BackendWasm): CsKernelExports {
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/**
+ * Transposes x (4-byte elements) into out (allocated) when its permutation, simplified (axes merged
+ * where they stay together, size-1 axes dropped), is one of those below; returns false otherwise.
+ *   [1, 0]    on [R, C]:    a matrix (csKernels.wat's transpose2d)
+ *   [0, 2, 1] on [A, R, C]: A matrices one after another
+ *   [2, 1, 0] on [A, B, C]: B strided matrices [A, C], one per middle index
+ *   [1, 0, 2] on [A, B, C]: rows of C elements moved whole (memory.copy)
+ */
+export function transposeInto(
+  wasm: BackendWasm,
+  x: TensorInfo,
+  out: TensorInfo,
+  shape: number[],
+  perm: number[],
+): boolean {
+  const key = perm.join(',');
+  const xAt = wasm.getMemoryOffset(x.dataId);
+  const outAt = wasm.getMemoryOffset(out.dataId);
+  if (key === '1,0') {
+    const [r, c] = shape;
+    kernelsFor(wasm).transpose2d(xAt, outAt, r, c, c, r);
+    return true;
+  }
+  if (key === '0,2,1') {
+    const [a, r, c] = shape;
+    const t = kernelsFor(wasm);
+    for (let i = 0; i < a; i++) t.transpose2d(xAt + i * r * c * 4, outAt + i * r * c * 4, r, c, c, r);
+    return true;
+  }
+  if (key === '2,1,0') {
+    const [a, b, c] = shape;
+    const t = kernelsFor(wasm);
+    for (let j = 0; j < b; j++) t.transpose2d(xAt + j * c * 4, outAt + j * a * 4, a, c, b * c, b * a);
+    return true;
+  }
+  if (key === '1,0,2') {
+    const [a, b, c] = shape;
+    kernelsFor(wasm).moveRows(xAt, outAt, a, b, c * 4);
+    return true;
+  }
+  return false;
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
