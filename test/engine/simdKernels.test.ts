@@ -249,3 +249,25 @@ describe('wasm Transpose', () => {
     });
   }
 });
+
+describe('wasm Sum over leading axes (bias gradients)', () => {
+  it('adds up in float64 as tfjs-backend-cpu does: the same float32 bits', async () => {
+    const shapes: [number[], number[]][] = [
+      [
+        [32, 16, 16, 64],
+        [0, 1, 2],
+      ], // a conv bias gradient, 4 columns at a time
+      [[300, 10], [0]], // a dense one: groups of four and a tail of two
+      [[7, 3], [0]], // the tail alone
+    ];
+    for (const [shape, axes] of shapes) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const values = seeded(size, size, 3);
+      await selectBackend('cpu');
+      const expected = tf.tidy(() => tf.sum(tf.tensor(values, shape), axes).dataSync());
+      await selectBackend('wasm', undefined, { wasmThreads: 1 });
+      const actual = tf.tidy(() => tf.sum(tf.tensor(values, shape), axes).dataSync());
+      assertSame(actual as Float32Array, expected, `[${shape}] over [${axes}]`);
+    }
+  });
+});

@@ -250,4 +250,51 @@
             (br $col)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $row))))
+
+  ;; out[c] = sum over r of x[r, c] for x [rows, cols] (float32), each column added up in float64 in
+  ;; row order and rounded once, as tfjs-backend-cpu's Sum does: the bias gradients (dy summed over
+  ;; batch and pixels). acc is scratch for cols float64s. Four columns at a time in two f64x2s.
+  (func (export "columnSums") (param $x i32) (param $out i32) (param $acc i32) (param $rows i32)
+      (param $cols i32)
+    (local $r i32) (local $c i32) (local $cols4 i32) (local $row i32) (local $v v128) (local $at i32)
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl (local.get $cols) (i32.const 3)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $row (i32.add (local.get $x)
+          (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $groupsDone
+          (loop $group
+            (br_if $groupsDone (i32.ge_u (local.get $c) (local.get $cols4)))
+            (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $at (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))
+            (v128.store (local.get $at)
+              (f64x2.add (v128.load (local.get $at)) (f64x2.promote_low_f32x4 (local.get $v))))
+            (v128.store (i32.add (local.get $at) (i32.const 16))
+              (f64x2.add (v128.load (i32.add (local.get $at) (i32.const 16)))
+                (f64x2.promote_low_f32x4
+                  (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $v) (local.get $v)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $group)))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $c) (local.get $cols)))
+            (local.set $at (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.store (local.get $at)
+              (f64.add (f64.load (local.get $at))
+                (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop)))
+    (local.set $c (i32.const 0))
+    (block $written
+      (loop $write
+        (br_if $written (i32.ge_u (local.get $c) (local.get $cols)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $write))))
 )

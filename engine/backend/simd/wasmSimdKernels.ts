@@ -54,6 +54,7 @@ interface CsKernelExports {
   ): void;
   transpose2d(x: number, out: number, rows: number, cols: number, xStride: number, outStride: number): void;
   moveRows(x: number, out: number, a: number, b: number, rowBytes: number): void;
+  columnSums(x: number, out: number, acc: number, rows: number, cols: number): void;
 }
 
 /** The parts of the backend's Emscripten module that hold its memory, which neither build types. */
@@ -132,6 +133,27 @@ export function transposeInto(
     return true;
   }
   return false;
+}
+
+/**
+ * out[c] = sum over r of x[r, c], x float32 [rows, cols] and out [cols] allocated: csKernels.wat's
+ * columnSums, in float64 as tfjs-backend-cpu's Sum adds.
+ */
+export function columnSumsInto(
+  wasm: BackendWasm,
+  x: TensorInfo,
+  out: TensorInfo,
+  rows: number,
+  cols: number,
+): void {
+  // Scratch for the float64 sums, as float32 pairs.
+  const acc = wasm.makeOutput([2 * cols], 'float32');
+  try {
+    const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+    kernelsFor(wasm).columnSums(at(x), at(out), at(acc), rows, cols);
+  } finally {
+    wasm.disposeData(acc.dataId);
+  }
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
