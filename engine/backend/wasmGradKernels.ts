@@ -13,7 +13,7 @@
 // Imported for its side effect too: the wasm kernels must be registered before this module checks
 // which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
 import { version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { columnSumsInto, transposeInto } from './simd/wasmSimdKernels';
+import { columnSumsInto, maxPoolGradInto, transposeInto } from './simd/wasmSimdKernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropFilterAttrs,
@@ -482,8 +482,9 @@ function leadingAxesInPlace(original: KernelFunc): KernelFunc {
 
 /**
  * MaxPoolGrad as one pass in the wasm heap: each window's first largest input (row-major, as the cpu
- * kernel picks it) receives that window's dy. The wasm kernel took 7% of a Conv-2 step; this takes a
- * tenth of that. NHWC only, as the wasm kernel.
+ * kernel picks it) receives that window's dy. The wasm kernel took 7% of a Conv-2 step; this loop a
+ * tenth of that, and csKernels.wat's SIMD version (channel counts that are multiples of 4) less.
+ * NHWC only, as the wasm kernel.
  */
 const maxPoolGradInPlace: KernelFunc = ({ inputs, backend, attrs }) => {
   const dy = need(inputs, 'dy', tf.MaxPoolGrad);
@@ -500,6 +501,11 @@ const maxPoolGradInPlace: KernelFunc = ({ inputs, backend, attrs }) => {
   checkDy(dy, info.outShape, tf.MaxPoolGrad);
   const wasm = backend as BackendWasm;
   const out = wasm.makeOutput(x.shape, 'float32');
+  if (info.inChannels % 4 === 0) {
+    // Four channels at a time in SIMD, the same picks and additions as the loop below.
+    maxPoolGradInto(wasm, x, dy, out, info);
+    return out;
+  }
   // Views taken after the allocation: growing the heap replaces its buffer.
   const xs = wasm.typedArrayFromHeap(x) as Float32Array;
   const dys = wasm.typedArrayFromHeap(dy) as Float32Array;

@@ -555,7 +555,7 @@ describe('wasm gradient kernels', function () {
     assert.equal(tf.backend().numDataIds(), before);
   });
 
-  it('MaxPoolGrad (replaced for speed) routes dy as cpu does, ties and overlapping windows included', async () => {
+  it('MaxPoolGrad (replaced for speed) routes dy as cpu does, ties and overlapping windows included, in SIMD and not', async () => {
     const rand = makeRng(1111);
     const cases: {
       x: Shape4;
@@ -567,6 +567,10 @@ describe('wasm gradient kernels', function () {
       { x: [1, 7, 9, 2], filter: [3, 3], strides: [2, 2], pad: 'same' }, // overlapping, padded
       { x: [2, 5, 5, 4], filter: [3, 2], strides: [1, 1], pad: 'valid' },
       { x: [1, 6, 6, 1], filter: [2, 2], strides: [2, 2], pad: 1 },
+      // Channel counts that are multiples of 4 take the SIMD kernel (csKernels.wat).
+      { x: [2, 8, 8, 12], filter: [2, 2], strides: [2, 2], pad: 'valid' },
+      { x: [1, 7, 9, 8], filter: [3, 3], strides: [2, 2], pad: 'same' },
+      { x: [2, 6, 6, 4], filter: [2, 2], strides: [2, 2], pad: 1 },
     ];
     for (const c of cases) {
       const x = randomData(rand, c.x);

@@ -297,4 +297,105 @@
           (f32.demote_f64 (f64.load (i32.add (local.get $acc) (i32.shl (local.get $c) (i32.const 3))))))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $write))))
+
+  ;; Max pooling's gradient, NHWC with c a multiple of 4: each window's first largest input (row-major,
+  ;; strictly greater wins, as tfjs-backend-cpu picks it) receives that window's dy, four channels at
+  ;; a time. Windows are visited in output order, so dx adds up in the order the JavaScript version
+  ;; (wasmGradKernels.ts, which handles other channel counts) adds.
+  (func (export "maxPoolGrad") (param $x i32) (param $dy i32) (param $dx i32) (param $batch i32)
+      (param $inH i32) (param $inW i32) (param $c i32) (param $outH i32) (param $outW i32) (param $fh i32)
+      (param $fw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (local $b i32) (local $yR i32) (local $yC i32) (local $d i32) (local $r i32) (local $col i32)
+    (local $rMin i32) (local $rMax i32) (local $cMin i32) (local $cMax i32) (local $idx i32) (local $a i32)
+    (local $to i32) (local $best v128) (local $at v128) (local $v v128) (local $gt v128) (local $g v128)
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (local.get $batch) (local.get $inH)) (i32.mul (local.get $inW) (local.get $c)))
+        (i32.const 2)))
+    (block $imagesDone (loop $image
+      (br_if $imagesDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $yR (i32.const 0))
+      (block $rowsDone (loop $outRow
+        (br_if $rowsDone (i32.ge_u (local.get $yR) (local.get $outH)))
+        ;; the window's rows [rMin, rMax), clipped to the input (signed: the padding is above it)
+        (local.set $rMin (i32.sub (i32.mul (local.get $yR) (local.get $sh)) (local.get $pt)))
+        (local.set $rMax (i32.add (local.get $rMin) (local.get $fh)))
+        (if (i32.lt_s (local.get $rMin) (i32.const 0)) (then (local.set $rMin (i32.const 0))))
+        (if (i32.gt_s (local.get $rMax) (local.get $inH)) (then (local.set $rMax (local.get $inH))))
+        (local.set $yC (i32.const 0))
+        (block $colsDone (loop $outCol
+          (br_if $colsDone (i32.ge_u (local.get $yC) (local.get $outW)))
+          (local.set $cMin (i32.sub (i32.mul (local.get $yC) (local.get $sw)) (local.get $pl)))
+          (local.set $cMax (i32.add (local.get $cMin) (local.get $fw)))
+          (if (i32.lt_s (local.get $cMin) (i32.const 0)) (then (local.set $cMin (i32.const 0))))
+          (if (i32.gt_s (local.get $cMax) (local.get $inW)) (then (local.set $cMax (local.get $inW))))
+          (local.set $d (i32.const 0))
+          (block $channelsDone (loop $channels
+            (br_if $channelsDone (i32.ge_u (local.get $d) (local.get $c)))
+            (local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $at (v128.const i32x4 -1 -1 -1 -1))
+            (local.set $r (local.get $rMin))
+            (block $winRowsDone (loop $winRow
+              (br_if $winRowsDone (i32.ge_s (local.get $r) (local.get $rMax)))
+              (local.set $col (local.get $cMin))
+              (block $winColsDone (loop $winCol
+                (br_if $winColsDone (i32.ge_s (local.get $col) (local.get $cMax)))
+                ;; element index of x[b, r, col, d]
+                (local.set $idx (i32.add
+                  (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $r))
+                      (local.get $inW)) (local.get $col))
+                    (local.get $c))
+                  (local.get $d)))
+                (local.set $v (v128.load (i32.add (local.get $x) (i32.shl (local.get $idx) (i32.const 2)))))
+                (local.set $gt (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $gt)))
+                (local.set $at (v128.bitselect
+                  (i32x4.add (i32x4.splat (local.get $idx)) (v128.const i32x4 0 1 2 3))
+                  (local.get $at) (local.get $gt)))
+                (local.set $col (i32.add (local.get $col) (i32.const 1)))
+                (br $winCol)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $winRow)))
+            (local.set $g (v128.load (i32.add (local.get $dy)
+              (i32.shl
+                (i32.add
+                  (i32.mul
+                    (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $yR))
+                      (local.get $outW)) (local.get $yC))
+                    (local.get $c))
+                  (local.get $d))
+                (i32.const 2)))))
+            ;; dx[at] += dy for each lane whose window had a largest value
+                (local.set $a (i32x4.extract_lane 0 (local.get $at)))
+                (if (i32.ge_s (local.get $a) (i32.const 0))
+                  (then
+                    (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $a) (i32.const 2))))
+                    (f32.store (local.get $to)
+                      (f32.add (f32.load (local.get $to)) (f32x4.extract_lane 0 (local.get $g))))))
+                (local.set $a (i32x4.extract_lane 1 (local.get $at)))
+                (if (i32.ge_s (local.get $a) (i32.const 0))
+                  (then
+                    (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $a) (i32.const 2))))
+                    (f32.store (local.get $to)
+                      (f32.add (f32.load (local.get $to)) (f32x4.extract_lane 1 (local.get $g))))))
+                (local.set $a (i32x4.extract_lane 2 (local.get $at)))
+                (if (i32.ge_s (local.get $a) (i32.const 0))
+                  (then
+                    (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $a) (i32.const 2))))
+                    (f32.store (local.get $to)
+                      (f32.add (f32.load (local.get $to)) (f32x4.extract_lane 2 (local.get $g))))))
+                (local.set $a (i32x4.extract_lane 3 (local.get $at)))
+                (if (i32.ge_s (local.get $a) (i32.const 0))
+                  (then
+                    (local.set $to (i32.add (local.get $dx) (i32.shl (local.get $a) (i32.const 2))))
+                    (f32.store (local.get $to)
+                      (f32.add (f32.load (local.get $to)) (f32x4.extract_lane 3 (local.get $g))))))
+            (local.set $d (i32.add (local.get $d) (i32.const 4)))
+            (br $channels)))
+          (local.set $yC (i32.add (local.get $yC) (i32.const 1)))
+          (br $outCol)))
+        (local.set $yR (i32.add (local.get $yR) (i32.const 1)))
+        (br $outRow)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $image))))
 )

@@ -55,6 +55,23 @@ interface CsKernelExports {
   transpose2d(x: number, out: number, rows: number, cols: number, xStride: number, outStride: number): void;
   moveRows(x: number, out: number, a: number, b: number, rowBytes: number): void;
   columnSums(x: number, out: number, acc: number, rows: number, cols: number): void;
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    c: number,
+    outH: number,
+    outW: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
+  ): void;
 }
 
 /** The parts of the backend's Emscripten module that hold its memory, which neither build types. */
@@ -154,6 +171,37 @@ export function columnSumsInto(
   } finally {
     wasm.disposeData(acc.dataId);
   }
+}
+
+/**
+ * Max pooling's gradient into dx (allocated, x's shape) for NHWC x with a channel count that is a
+ * multiple of 4: csKernels.wat's maxPoolGrad. `info` is tfjs's pooling geometry.
+ */
+export function maxPoolGradInto(
+  wasm: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  dx: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  kernelsFor(wasm).maxPoolGrad(
+    at(x),
+    at(dy),
+    at(dx),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
