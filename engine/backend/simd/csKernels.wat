@@ -14,63 +14,34 @@
 (module
   (import "env" "memory" (memory 1)) ;; MEMORY
 
-  ;; mc = scale * sigmoid(t * s);  y = w * mc;  *sum = sum(mc), the CS penalty's, added up in float64
-  ;; (two f64x2 partial sums) as tfjs-backend-cpu's Sum does, and rounded once
-  (func (export "maskForward") (param $s i32) (param $w i32) (param $mc i32) (param $y i32) (param $sum i32)
-      (param $n i32) (param $t f32) (param $scale f32)
-    (local $i i32) (local $last i32) (local $unsummed v128) (local $fresh v128) (local $accLow v128) (local $accHigh v128) (local $tv v128) (local $scv v128)
-    (local $x v128) (local $z v128) (local $under v128) (local $biased v128) (local $k v128) (local $r v128) (local $p v128) (local $e v128) (local $m v128)
-    (local.set $unsummed (v128.const i32x4 -1 -1 -1 -1))
+  ;; out = x * t: the temperature's product before the sigmoid.
+  (func (export "scaleBy") (param $x i32) (param $out i32) (param $n i32) (param $t f32)
+    (local $i i32) (local $last i32) (local $tv v128)
     (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (v128.store (i32.add (local.get $out) (local.get $i))
+          (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $i))) (local.get $tv)))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next))))
+
+  ;; The CS mask from sigmoid(T*s), which tfjs-backend-wasm's own Sigmoid computes (XNNPACK's, twice
+  ;; as fast as the expf polynomial this module had): mc = scale * sig;  y = w * mc;  *sum = sum(mc),
+  ;; the CS penalty's, added up in float64 (two f64x2 partial sums) as tfjs-backend-cpu's Sum does,
+  ;; and rounded once
+  (func (export "maskFromSigmoid") (param $sig i32) (param $w i32) (param $mc i32) (param $y i32)
+      (param $sum i32) (param $n i32) (param $scale f32)
+    (local $i i32) (local $last i32) (local $unsummed v128) (local $fresh v128) (local $accLow v128) (local $accHigh v128) (local $scv v128)
+    (local $m v128)
+    (local.set $unsummed (v128.const i32x4 -1 -1 -1 -1))
     (local.set $scv (f32x4.splat (local.get $scale)))
     (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
     (block $done
       (loop $next
-        ;; m = sigmoid(t * s) = (x > 0 ? 1 : e) / (1 + e) with e = exp(-|x|), so exp never overflows.
-        ;; exp(z), z <= 0, is Cephes' expf: z = k ln2 + r, |r| <= ln2/2, a degree-5 polynomial for e^r
-        ;; (relative error about 1e-7), times 2^k. k is rounded by adding 1.5 * 2^23 + 127, which leaves
-        ;; k + 127 in the low mantissa bits, where a shift by 23 makes 2^k's bits (XNNPACK's trick:
-        ;; no float-to-int conversion). z is clamped at ln(FLT_MIN), keeping k >= -126, and e is 0 below
-        ;; it (exactly it would be a denormal there). pmax rather than max: one instruction, and a NaN
-        ;; x still comes out NaN (pmax returns its first operand when the comparison fails).
-        (local.set $x (f32x4.mul (v128.load (i32.add (local.get $s) (local.get $i))) (local.get $tv)))
-        (local.set $z (f32x4.pmax (f32x4.neg (f32x4.abs (local.get $x)))
-          (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
-        (local.set $under (f32x4.lt (f32x4.neg (f32x4.abs (local.get $x)))
-          (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
-        (local.set $biased (f32x4.add
-          (f32x4.mul (local.get $z) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
-          (v128.const f32x4 12583039 12583039 12583039 12583039)))
-        (local.set $k (f32x4.sub (local.get $biased) (v128.const f32x4 12583039 12583039 12583039 12583039)))
-        (local.set $r (f32x4.sub (local.get $z)
-          (f32x4.mul (local.get $k) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
-        (local.set $r (f32x4.sub (local.get $r)
-          (f32x4.mul (local.get $k)
-            (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
-        (local.set $p (f32x4.add
-          (f32x4.mul (local.get $r) (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
-          (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-          (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-          (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-          (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
-        (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r))
-          (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
-        ;; e = (p r^2 + r + 1) * 2^k
-        (local.set $e (v128.andnot (f32x4.mul
-          (f32x4.add
-            (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
-            (v128.const f32x4 1 1 1 1))
-          (i32x4.shl (local.get $biased) (i32.const 23)))
-          (local.get $under)))
-        (local.set $m (f32x4.mul
-          (f32x4.div
-            (v128.bitselect (v128.const f32x4 1 1 1 1) (local.get $e)
-              (f32x4.gt (local.get $x) (v128.const f32x4 0 0 0 0)))
-            (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
-          (local.get $scv)))
+        (local.set $m (f32x4.mul (v128.load (i32.add (local.get $sig) (local.get $i))) (local.get $scv)))
         (v128.store (i32.add (local.get $mc) (local.get $i)) (local.get $m))
         (v128.store (i32.add (local.get $y) (local.get $i))
           (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $i))) (local.get $m)))
