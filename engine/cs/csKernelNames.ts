@@ -30,3 +30,9 @@ export interface NesterovStepAttrs {
   momentum: number;
   weightDecay: number;
 }
+
+/**
+ * Inputs s (mask logits) and edges (float32, ascending); output int32 [1 + edges]: how many s > 0,
+ * then for each edge how many s < edge (cumulative histogram counts). For the layer statistics.
+ */
+export const CS_COUNT_LOGITS = 'SparsityLabCountLogits';

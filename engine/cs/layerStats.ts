@@ -3,7 +3,7 @@
 // backend otherwise, so a GPU sends a few numbers per layer, never the logits (millions of them).
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerStat } from '../protocol/engineProtocol';
-import { CS_MASK_FORWARD } from './csKernelNames';
+import { CS_COUNT_LOGITS, CS_MASK_FORWARD } from './csKernelNames';
 import { countLogitsOffThread } from './logitCountWorker';
 import type { MaskedModel } from './maskedModel';
 
@@ -45,31 +45,75 @@ function histogramSpan(mm: MaskedModel, bins: number): { lo: number; width: numb
 }
 
 /**
- * One pass over each layer's logits. They are copied out of the backend before this returns, so the
- * training steps that run while a worker thread counts them do not change what is counted.
+ * One pass over each layer's logits. On wasm it runs here, in SIMD (about a millisecond for
+ * LeNet-300-100): a worker thread's JavaScript count, on a core the training shares on small machines,
+ * cost 2-5% of the throughput at the default interval. Elsewhere (cpu) the logits are copied out of
+ * the backend before this returns and counted in a worker, so the training steps that run meanwhile
+ * do not change what is counted.
  */
 export function layerStatsOnHost(mm: MaskedModel, temperature: number, bins: number): Promise<StatsSummary> {
   const { lo, width } = histogramSpan(mm, bins);
   // The edges as the device path compares them (float32), so a logit on an edge lands in the same bin.
   const edges = Float32Array.from({ length: bins - 1 }, (_, i) => lo + (i + 1) * width);
+  const sums = mm.binary ? null : softMaskSumsHere(mm, temperature);
+  const meanMask = (sum: number, size: number) => (size ? sum / size : 0);
+  const counted = countedHere(mm, edges);
+  if (counted) {
+    return Promise.resolve(
+      summarise(
+        mm,
+        lo,
+        counted.map((c, i) => ({ ...c, meanMask: meanMask(sums?.[i] ?? 0, mm.masked[i].size) })),
+      ),
+    );
+  }
   // A synchronous read is a copy on these backends: this is the moment the statistics describe.
   // A copy of our own: the cpu backend's dataSync hands out its storage, and the copy is moved (not
   // copied again) to the worker.
   const logits = mm.masked.map((k) => (k.logits.dataSync() as Float32Array).slice());
-  const sizes = logits.map((s) => s.length);
-  const sums = mm.binary ? null : softMaskSumsHere(mm, temperature);
   const params = { temperature, withSoftSum: !mm.binary && !sums, lo, width, edges };
-  return countLogitsOffThread(logits, params).then((counted) =>
+  return countLogitsOffThread(logits, params).then((rows) =>
     summarise(
       mm,
       lo,
-      counted.map(({ kept, softSum, counts }, i) => ({
+      rows.map(({ kept, softSum, counts }, i) => ({
         kept,
-        meanMask: sizes[i] ? (sums?.[i] ?? softSum) / sizes[i] : 0,
+        // The size from the model: the copies were moved to the worker and are empty here now.
+        meanMask: meanMask(sums?.[i] ?? softSum, mm.masked[i].size),
         counts,
       })),
     ),
   );
+}
+
+/** Kept counts and histograms from the backend's counting kernel where it has one (wasm), else null. */
+function countedHere(mm: MaskedModel, edges: Float32Array): { kept: number; counts: number[] }[] | null {
+  if (tf.getKernel(CS_COUNT_LOGITS, tf.getBackend()) === undefined) return null;
+  const packed = tf.tidy(() => {
+    const e = tf.tensor1d(edges);
+    const rows = mm.masked.map(
+      (k) => tf.engine().runKernel(CS_COUNT_LOGITS, { s: k.logits, edges: e }) as tf.Tensor,
+    );
+    return rows.length ? tf.concat(rows) : tf.zeros([0], 'int32');
+  });
+  const values = packed.dataSync();
+  packed.dispose();
+  const perLayer = edges.length + 1;
+  return mm.masked.map((k, i) => {
+    const row = values.subarray(i * perLayer, (i + 1) * perLayer);
+    return { kept: row[0], counts: binsFromCumulative(Array.from(row.subarray(1)), k.size) };
+  });
+}
+
+/** Bin counts from cumulative ones (how many below each interior edge); the last bin takes the rest. */
+function binsFromCumulative(cumulative: number[], size: number): number[] {
+  const counts: number[] = [];
+  let previous = 0;
+  for (const c of [...cumulative, size]) {
+    counts.push(c - previous);
+    previous = c;
+  }
+  return counts;
 }
 
 /**
@@ -121,13 +165,7 @@ export async function layerStatsOnDevice(
   packed.dispose();
   const rows = mm.masked.map((k, i) => {
     const row = values.subarray(i * perLayer, (i + 1) * perLayer);
-    const cumulative = Array.from(row.subarray(2), Math.round);
-    const counts: number[] = [];
-    let previous = 0;
-    for (const c of [...cumulative, k.size]) {
-      counts.push(c - previous);
-      previous = c;
-    }
+    const counts = binsFromCumulative(Array.from(row.subarray(2), Math.round), k.size);
     return { kept: Math.round(row[0]), meanMask: row[1], counts };
   });
   return summarise(mm, lo, rows);

@@ -1,5 +1,6 @@
 // Counts mask logits for the layer statistics in a worker thread, so the training loop only pays for
-// copying them out of the backend. At the default 250 ms interval, counting LeNet-300-100's 266k
+// copying them out of the backend. Used on the cpu backend; wasm counts in SIMD on the training thread
+// (layerStats.ts), which on 2 cores cost less than a worker competing for the second one. At the default 250 ms interval, counting LeNet-300-100's 266k
 // logits on the training thread (~10 ms a time on our 2-core machine) cost about a tenth of its
 // throughput once its steps got fast; the engine trains on one core and leaves the other idle.
 //

@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
 import { simplifyPermutation } from '../../engine/backend/wasmGradKernels';
-import { CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
+import { CS_COUNT_LOGITS, CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
+import { countLogits } from '../../engine/cs/countLogits';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 1001, 4099];
 const f = Math.fround;
@@ -268,6 +269,32 @@ describe('wasm Sum over leading axes (bias gradients)', () => {
       await selectBackend('wasm', undefined, { wasmThreads: 1 });
       const actual = tf.tidy(() => tf.sum(tf.tensor(values, shape), axes).dataSync());
       assertSame(actual as Float32Array, expected, `[${shape}] over [${axes}]`);
+    }
+  });
+});
+
+describe('wasm logit counting (layer statistics)', () => {
+  it('counts kept logits and those below each edge as countLogits.ts bins them, NaN and edge values included', async () => {
+    await selectBackend('wasm', undefined, { wasmThreads: 1 });
+    const edges = Float32Array.from({ length: 9 }, (_, i) => -1 + (i + 1) * 0.2);
+    for (const n of [0, 1, 3, 4, 7, 1001]) {
+      const s = seeded(n, n + 11, 1.5);
+      // Values exactly on edges, NaN and zero, where off-by-one binning would show.
+      for (let i = 0; i < n; i += 5) s[i] = edges[i % edges.length];
+      if (n > 2) [s[1], s[2]] = [NaN, 0];
+      const expected = countLogits(s, 1, false, -1, 0.2, edges);
+      const counts = tf.tidy(() =>
+        Array.from(
+          (
+            tf
+              .engine()
+              .runKernel(CS_COUNT_LOGITS, { s: tf.tensor1d(s), edges: tf.tensor1d(edges) }) as tf.Tensor
+          ).dataSync(),
+        ),
+      );
+      assert.equal(counts[0], expected.kept, `n ${n}: kept`);
+      const bins = [...counts.slice(1), n].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]));
+      assert.deepEqual(bins, expected.counts, `n ${n}: histogram`);
     }
   });
 });

@@ -369,4 +369,52 @@
         (br $outRow)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $image))))
+
+  ;; For the layer statistics: counts[0] = how many s > 0 (kept), counts[1 + j] = how many s < edges[j]
+  ;; (cumulative histogram counts, compared in float32 as the device path compares; NaN is neither).
+  ;; One pass per count over the logits, four at a time; the last n % 4 one at a time.
+  (func (export "countLogits") (param $s i32) (param $n i32) (param $edges i32) (param $nEdges i32)
+      (param $counts i32)
+    (local $j i32) (local $i i32) (local $whole i32) (local $end i32) (local $bound v128) (local $acc v128)
+    (local $count i32) (local $edge f32) (local $v f32)
+    (local.set $whole (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    ;; j = -1 counts s > 0; j >= 0 counts s < edges[j]
+    (local.set $j (i32.const -1))
+    (block $countsDone
+      (loop $nextCount
+        (br_if $countsDone (i32.ge_s (local.get $j) (local.get $nEdges)))
+        (local.set $edge (select (f32.const 0) (f32.load (i32.add (local.get $edges)
+          (i32.shl (select (i32.const 0) (local.get $j) (i32.lt_s (local.get $j) (i32.const 0))) (i32.const 2))))
+          (i32.lt_s (local.get $j) (i32.const 0))))
+        (local.set $bound (f32x4.splat (local.get $edge)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $i (i32.const 0))
+        (block $groupsDone
+          (loop $group
+            (br_if $groupsDone (i32.ge_u (local.get $i) (local.get $whole)))
+            ;; a true lane is -1: subtracting the mask adds 1
+            (local.set $acc (i32x4.sub (local.get $acc)
+              (select (result v128)
+                (f32x4.gt (v128.load (i32.add (local.get $s) (local.get $i))) (local.get $bound))
+                (f32x4.lt (v128.load (i32.add (local.get $s) (local.get $i))) (local.get $bound))
+                (i32.lt_s (local.get $j) (i32.const 0)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 16)))
+            (br $group)))
+        (local.set $count (i32.add
+          (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+          (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+        (block $tailDone
+          (loop $tail
+            (br_if $tailDone (i32.ge_u (local.get $i) (local.get $end)))
+            (local.set $v (f32.load (i32.add (local.get $s) (local.get $i))))
+            (local.set $count (i32.add (local.get $count)
+              (select (f32.gt (local.get $v) (local.get $edge)) (f32.lt (local.get $v) (local.get $edge))
+                (i32.lt_s (local.get $j) (i32.const 0)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $tail)))
+        (i32.store (i32.add (local.get $counts) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
+          (local.get $count))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $nextCount))))
 )

@@ -7,6 +7,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
+  CS_COUNT_LOGITS,
   CS_MASK_FORWARD,
   CS_MASK_GRAD,
   NESTEROV_STEP,
@@ -21,6 +22,7 @@ const BACKEND = 'wasm';
 /** csKernels.wat's exports: byte offsets into the heap, element counts, float attributes. */
 interface CsKernelExports {
   scaleBy(x: number, out: number, n: number, t: number): void;
+  countLogits(s: number, n: number, edges: number, nEdges: number, counts: number): void;
   maskFromSigmoid(sig: number, w: number, mc: number, y: number, sum: number, n: number, scale: number): void;
   maskGrad(
     dy: number,
@@ -309,10 +311,22 @@ const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (kernel
   kernels.nesterovStep(p, grad, buf, pOut, bufOut, n, learningRate, momentum, weightDecay);
 });
 
+const countLogits: KernelFunc = ({ inputs, backend }) => {
+  const wasm = backend as BackendWasm;
+  const s = input(inputs, 's', CS_COUNT_LOGITS);
+  const edges = input(inputs, 'edges', CS_COUNT_LOGITS);
+  const nEdges = tf.util.sizeFromShape(edges.shape);
+  const counts = wasm.makeOutput([1 + nEdges], 'int32');
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  kernelsFor(wasm).countLogits(at(s), tf.util.sizeFromShape(s.shape), at(edges), nEdges, at(counts));
+  return counts;
+};
+
 const SIMD_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   [CS_MASK_FORWARD, maskForward],
   [CS_MASK_GRAD, maskGrad],
   [NESTEROV_STEP, nesterovStep],
+  [CS_COUNT_LOGITS, countLogits],
 ];
 
 export const WASM_SIMD_KERNEL_NAMES: readonly string[] = SIMD_KERNELS.map(([name]) => name);
