@@ -54,28 +54,17 @@ class KernelScope {
   }
 
   /**
-   * Transpose after merging the axes that stay next to each other. The wasm Transpose kernel has
-   * fast paths only up to rank 4 and falls back to a per-element index computation above that,
-   * which made a rank-5 transpose alone cost ten times the convolution it fed.
+   * Transpose after merging the axes that stay next to each other and dropping those of size 1
+   * (simplifyPermutation). The wasm Transpose kernel has fast paths only up to rank 4 and falls back
+   * to a per-element index computation above that, which made a rank-5 transpose alone cost ten times
+   * the convolution it fed.
    */
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    const groups: number[][] = [];
-    for (const axis of perm) {
-      const last = groups[groups.length - 1];
-      if (last !== undefined && last[last.length - 1] + 1 === axis) {
-        last.push(axis);
-      } else {
-        groups.push([axis]);
-      }
-    }
     const outShape = perm.map((axis) => x.shape[axis]);
-    if (groups.length === 1) {
-      return this.reshape(x, outShape);
-    }
-    const inputOrder = [...groups].sort((a, b) => a[0] - b[0]);
-    const mergedShape = inputOrder.map((g) => g.reduce((size, axis) => size * x.shape[axis], 1));
-    const mergedPerm = groups.map((g) => inputOrder.indexOf(g));
-    const moved = this.run('Transpose', { x: this.reshape(x, mergedShape) }, { perm: mergedPerm });
+    const simple = simplifyPermutation(x.shape, perm);
+    // A permutation that moves nothing once simplified is a reshape.
+    if (simple.perm.every((axis, i) => axis === i)) return this.reshape(x, outShape);
+    const moved = this.run('Transpose', { x: this.reshape(x, simple.shape) }, { perm: simple.perm });
     return this.reshape(moved, outShape);
   }
 
