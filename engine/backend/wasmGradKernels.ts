@@ -13,6 +13,7 @@
 // Imported for its side effect too: the wasm kernels must be registered before this module checks
 // which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
 import { version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { replaceKernel } from './replaceKernel';
 import { columnSumsInto, maxPoolGradInto, transposeInto } from './simd/wasmSimdKernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
@@ -642,17 +643,7 @@ export function registerWasmGradKernels(): void {
       tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
     }
   }
-  for (const [kernelName, kernelFunc] of FASTER_KERNELS) {
-    const current = tf.getKernel(kernelName, BACKEND);
-    if (current?.kernelFunc === kernelFunc) {
-      continue;
-    }
-    if (current !== undefined) {
-      // Unregistering first avoids registerKernel's "already registered" warning.
-      tf.unregisterKernel(kernelName, BACKEND);
-    }
-    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
-  }
+  for (const [kernelName, kernelFunc] of FASTER_KERNELS) replaceKernel(BACKEND, kernelName, kernelFunc);
   for (const [kernelName, wrap] of WRAPPED_KERNELS) {
     const current = tf.getKernel(kernelName, BACKEND);
     if (current === undefined || wrappers.has(current.kernelFunc)) {

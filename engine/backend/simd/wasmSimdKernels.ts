@@ -15,6 +15,7 @@ import {
   type MaskGradAttrs,
   type NesterovStepAttrs,
 } from '../../cs/csKernelNames';
+import { replaceKernel } from '../replaceKernel';
 import { CS_KERNELS_WASM_PLAIN, CS_KERNELS_WASM_SHARED } from './csKernelsWasm';
 
 const BACKEND = 'wasm';
@@ -333,9 +334,5 @@ export const WASM_SIMD_KERNEL_NAMES: readonly string[] = SIMD_KERNELS.map(([name
 
 /** Registers the engine's kernels for 'wasm'. Safe to call repeatedly. */
 export function registerWasmSimdKernels(): void {
-  for (const [kernelName, kernelFunc] of SIMD_KERNELS) {
-    if (tf.getKernel(kernelName, BACKEND)?.kernelFunc === kernelFunc) continue;
-    if (tf.getKernel(kernelName, BACKEND) !== undefined) tf.unregisterKernel(kernelName, BACKEND);
-    tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc });
-  }
+  for (const [kernelName, kernelFunc] of SIMD_KERNELS) replaceKernel(BACKEND, kernelName, kernelFunc);
 }
