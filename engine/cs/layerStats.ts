@@ -55,23 +55,14 @@ export function layerStatsOnHost(mm: MaskedModel, temperature: number, bins: num
   const { lo, width } = histogramSpan(mm, bins);
   // The edges as the device path compares them (float32), so a logit on an edge lands in the same bin.
   const edges = Float32Array.from({ length: bins - 1 }, (_, i) => lo + (i + 1) * width);
-  const sums = mm.binary ? null : softMaskSumsHere(mm, temperature);
-  const meanMask = (sum: number, size: number) => (size ? sum / size : 0);
-  const counted = countedHere(mm, edges);
-  if (counted) {
-    return Promise.resolve(
-      summarise(
-        mm,
-        lo,
-        counted.map((c, i) => ({ ...c, meanMask: meanMask(sums?.[i] ?? 0, mm.masked[i].size) })),
-      ),
-    );
+  if (HERE_KERNELS.every((name) => tf.getKernel(name, tf.getBackend()) !== undefined)) {
+    return Promise.resolve(summarise(mm, lo, countedHere(mm, temperature, edges)));
   }
   // A synchronous read is a copy on these backends: this is the moment the statistics describe.
   // A copy of our own: the cpu backend's dataSync hands out its storage, and the copy is moved (not
   // copied again) to the worker.
   const logits = mm.masked.map((k) => (k.logits.dataSync() as Float32Array).slice());
-  const params = { temperature, withSoftSum: !mm.binary && !sums, lo, width, edges };
+  const params = { temperature, withSoftSum: !mm.binary, lo, width, edges };
   return countLogitsOffThread(logits, params).then((rows) =>
     summarise(
       mm,
@@ -79,16 +70,28 @@ export function layerStatsOnHost(mm: MaskedModel, temperature: number, bins: num
       rows.map(({ kept, softSum, counts }, i) => ({
         kept,
         // The size from the model: the copies were moved to the worker and are empty here now.
-        meanMask: meanMask(sums?.[i] ?? softSum, mm.masked[i].size),
+        meanMask: meanOf(softSum, mm.masked[i].size),
         counts,
       })),
     ),
   );
 }
 
-/** Kept counts and histograms from the backend's counting kernel where it has one (wasm), else null. */
-function countedHere(mm: MaskedModel, edges: Float32Array): { kept: number; counts: number[] }[] | null {
-  if (tf.getKernel(CS_COUNT_LOGITS, tf.getBackend()) === undefined) return null;
+const meanOf = (sum: number, size: number) => (size ? sum / size : 0);
+
+/** The kernels that count on this thread; wasm has them (backend/simd). */
+const HERE_KERNELS = [CS_COUNT_LOGITS, CS_MASK_FORWARD];
+
+/**
+ * Kept counts, histograms and mean soft masks from the backend's own kernels: the counting one, and
+ * the mask kernel for the sums of sigmoid(T*s) (not needed for binary masks, whose mean summarise
+ * sets from the kept count).
+ */
+function countedHere(
+  mm: MaskedModel,
+  temperature: number,
+  edges: Float32Array,
+): { kept: number; meanMask: number; counts: number[] }[] {
   const packed = tf.tidy(() => {
     const e = tf.tensor1d(edges);
     const rows = mm.masked.map(
@@ -98,10 +101,15 @@ function countedHere(mm: MaskedModel, edges: Float32Array): { kept: number; coun
   });
   const values = packed.dataSync();
   packed.dispose();
+  const sums = mm.binary ? null : softMaskSums(mm, temperature);
   const perLayer = edges.length + 1;
   return mm.masked.map((k, i) => {
     const row = values.subarray(i * perLayer, (i + 1) * perLayer);
-    return { kept: row[0], counts: binsFromCumulative(Array.from(row.subarray(1)), k.size) };
+    return {
+      kept: row[0],
+      meanMask: meanOf(sums?.[i] ?? 0, k.size),
+      counts: binsFromCumulative(Array.from(row.subarray(1)), k.size),
+    };
   });
 }
 
@@ -117,13 +125,12 @@ function binsFromCumulative(cumulative: number[], size: number): number[] {
 }
 
 /**
- * Each layer's sum of sigmoid(T*s), from the backend's one-pass mask kernel where it has one (wasm:
- * well under a millisecond for LeNet-300-100), else null and the worker adds them up. The worker runs
- * on a core the training shares on small machines: with its Math.exp per logit, streaming at the
- * default interval cost LeNet about a tenth of its throughput on our 2 cores; binning alone, 2%.
+ * Each layer's sum of sigmoid(T*s), from the backend's one-pass mask kernel (wasm: well under a
+ * millisecond for LeNet-300-100). A worker's Math.exp per logit, on a core the training shares on
+ * small machines, had cost LeNet about a tenth of its throughput at the default interval.
  */
-function softMaskSumsHere(mm: MaskedModel, temperature: number): number[] | null {
-  if (mm.masked.length === 0 || tf.getKernel(CS_MASK_FORWARD, tf.getBackend()) === undefined) return null;
+function softMaskSums(mm: MaskedModel, temperature: number): number[] {
+  if (mm.masked.length === 0) return [];
   const sums = tf.tidy(() =>
     tf.stack(
       mm.masked.map((k) => {
