@@ -254,27 +254,29 @@ const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
   if (sigmoid === undefined) throw new Error(`${CS_MASK_FORWARD}: tfjs-backend-wasm has no Sigmoid kernel`);
   const kernels = kernelsFor(wasm);
   const x = wasm.makeOutput(s.shape, 'float32');
-  let sig: TensorInfo | undefined;
+  let sig: TensorInfo;
   try {
     runOnHeap(wasm, [s], [x], ([sAt, xAt], n) => kernels.scaleBy(sAt, xAt, n, temperature));
     sig = sigmoid.kernelFunc({ inputs: { x }, backend: wasm, attrs: {} }) as TensorInfo;
+  } finally {
+    wasm.disposeData(x.dataId);
+  }
+  try {
     const mc = wasm.makeOutput(s.shape, 'float32');
     const y = wasm.makeOutput(w.shape, 'float32');
     const sum = wasm.makeOutput([], 'float32');
     const sumAt = wasm.getMemoryOffset(sum.dataId);
-    const sigmoidOut = sig;
-    runOnHeap(wasm, [sigmoidOut, w], [mc, y], ([sigAt, wAt, mcAt, yAt], n) =>
+    runOnHeap(wasm, [sig, w], [mc, y], ([sigAt, wAt, mcAt, yAt], n) =>
       kernels.maskFromSigmoid(sigAt, wAt, mcAt, yAt, sumAt, n, scale),
     );
     if (size < 4) {
-      // The padded copy's sum counted the padding's masks too.
+      // The padded copy's sum counted the padding (uninitialised heap) too.
       const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
       view(sum)[0] = view(mc).reduce((a, b) => a + b, 0);
     }
     return [mc, y, sum];
   } finally {
-    wasm.disposeData(x.dataId);
-    if (sig) wasm.disposeData(sig.dataId);
+    wasm.disposeData(sig.dataId);
   }
 };
 
