@@ -14,8 +14,6 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { CS_MASK_FORWARD, CS_MASK_GRAD, type MaskGradAttrs } from './csKernelNames';
 
-export { CS_MASK_FORWARD, CS_MASK_GRAD } from './csKernelNames';
-
 /**
  * The backward pass as one loop, for the cpu backend, whose stock kernels are JavaScript loops too:
  * the composition below passes over the weights once per kernel, this once. wasm has its own, in

@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../engine/backend/selectBackend';
-import { CS_MASK_FORWARD, CS_MASK_GRAD, maskedWeight } from '../../../engine/cs/maskedWeight';
+import { CS_MASK_FORWARD, CS_MASK_GRAD } from '../../../engine/cs/csKernelNames';
+import { maskedWeight } from '../../../engine/cs/maskedWeight';
 
 const T = 3.5;
 const S0 = -0.2;
