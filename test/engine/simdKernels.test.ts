@@ -12,19 +12,15 @@ import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernel
 import { simplifyPermutation } from '../../engine/backend/wasmGradKernels';
 import { CS_COUNT_LOGITS, CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
 import { countLogits } from '../../engine/cs/countLogits';
+import { makeRng } from '../support/seededRandom';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 1001, 4099];
 const f = Math.fround;
 
 /** mulberry32 values in [-spread, spread). */
 function seeded(n: number, seed: number, spread: number): Float32Array {
-  let a = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * spread;
-  });
+  const rand = makeRng(seed);
+  return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * spread);
 }
 
 function run(kernel: string, inputs: Record<string, Float32Array>, attrs: object): Float32Array[] {

@@ -9,6 +9,7 @@ import {
   WASM_REPLACED_KERNEL_NAMES,
   registerWasmGradKernels,
 } from '../../engine/backend/wasmGradKernels';
+import { makeRng } from '../support/seededRandom';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
@@ -17,18 +18,6 @@ type Rounding = 'floor' | 'round' | 'ceil';
 interface Data {
   shape: number[];
   values: Float32Array | Int32Array;
-}
-
-/** mulberry32: small, seedable, and identical on every run. */
-function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randInt(rand: () => number, lo: number, hi: number): number {
