@@ -14,7 +14,13 @@
 // which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
 import { version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { replaceKernel } from './replaceKernel';
-import { columnSumsInto, maxPoolGradInto, transposeInto } from './simd/wasmSimdKernels';
+import {
+  columnSumsInto,
+  convFilterGradInto,
+  FILTER_GRAD_CHANNELS,
+  maxPoolGradInto,
+  transposeInto,
+} from './simd/wasmSimdKernels';
 import * as tf from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropFilterAttrs,
@@ -127,6 +133,29 @@ class KernelScope {
     return this.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
   }
 
+  /** An output of `shape` (float32) that `write` fills in the heap, freed with the others. */
+  fill(shape: number[], write: (wasm: BackendWasm, out: TensorInfo) => void): TensorInfo {
+    const wasm = this.backend as BackendWasm;
+    const out = wasm.makeOutput(shape, 'float32');
+    this.made.push(out);
+    write(wasm, out);
+    return out;
+  }
+
+  /** An NHWC tensor with zero channels added up to a multiple of `multiple`. */
+  padChannels(x: TensorInfo, multiple: number): TensorInfo {
+    const c = x.shape[3];
+    const extra = (multiple - (c % multiple)) % multiple;
+    if (extra === 0) return x;
+    const paddings = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, extra],
+    ];
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+
   /** Frees every intermediate except `result`, whose data the caller hands to the engine. */
   finish(result: TensorInfo): TensorInfo {
     for (const info of this.made) {
@@ -185,8 +214,11 @@ function composite(
 }
 
 /**
- * dW[i,j,ci,co] = sum_{b,y,x} xPad[b, y*sH + i, x*sW + j, ci] * dy[b,y,x,co]: a 'valid' Conv2D whose
- * batch is ci, whose channels are b, whose filter is dy and whose dilation is the forward stride.
+ * dW[i,j,ci,co] = sum_{b,y,x} x[b, y*sH + i - padTop, x*sW + j - padLeft, ci] * dy[b,y,x,co], in one
+ * SIMD loop of ours (csKernels.wat's convFilterGrad) after padding the channel counts to multiples of
+ * 4 (x) and 8 (dy) with zeros, whose rows and columns of dW are then cut off. Until then this was a
+ * 'valid' XNNPACK Conv2D with dy as its filter, batch and channels swapped and the stride as its
+ * dilation, three times slower on Conv-2 (700 vs 210 ms for its 64->64 layer at batch 128).
  */
 const conv2DBackpropFilter = composite((scope, inputs, rawAttrs) => {
   const attrs = rawAttrs as unknown as Conv2DBackpropFilterAttrs;
@@ -206,25 +238,23 @@ const conv2DBackpropFilter = composite((scope, inputs, rawAttrs) => {
   );
   checkDy(dy, info.outShape, tf.Conv2DBackpropFilter);
   const channelsFirst = info.dataFormat === 'channelsFirst';
-  const xNhwc = channelsFirst ? scope.transpose(x, [0, 2, 3, 1]) : x;
-  const dyNhwc = channelsFirst ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
-  const { outHeight, outWidth, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-
-  const xWin = scope.window(
-    xNhwc,
-    -info.padInfo.top,
-    (outHeight - 1) * strideHeight + filterHeight,
-    -info.padInfo.left,
-    (outWidth - 1) * strideWidth + filterWidth,
+  const xNhwc = scope.padChannels(
+    channelsFirst ? scope.transpose(x, [0, 2, 3, 1]) : x,
+    FILTER_GRAD_CHANNELS.in,
   );
-  const xT = scope.transpose(xWin, [3, 1, 2, 0]);
-  const dyT = scope.transpose(dyNhwc, [1, 2, 0, 3]);
-  const dwT = scope.run(
-    'Conv2D',
-    { x: xT, filter: dyT },
-    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [strideHeight, strideWidth] },
+  const dyNhwc = scope.padChannels(
+    channelsFirst ? scope.transpose(dy, [0, 2, 3, 1]) : dy,
+    FILTER_GRAD_CHANNELS.out,
   );
-  return scope.transpose(dwT, [1, 2, 0, 3]);
+  const { filterHeight, filterWidth, inChannels, outChannels } = info;
+  const padded = [filterHeight, filterWidth, xNhwc.shape[3], dyNhwc.shape[3]];
+  const dw = scope.fill(padded, (wasm, out) => convFilterGradInto(wasm, xNhwc, dyNhwc, out, info));
+  if (padded[2] === inChannels && padded[3] === outChannels) return dw;
+  return scope.run(
+    'Slice',
+    { x: dw },
+    { begin: [0, 0, 0, 0], size: [filterHeight, filterWidth, inChannels, outChannels] },
+  );
 });
 
 /**

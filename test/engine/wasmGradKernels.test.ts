@@ -283,6 +283,39 @@ describe('wasm gradient kernels', function () {
     }
   });
 
+  it('Conv2DBackpropFilter over several 4 x 8 channel tiles (SIMD, padded or not) matches cpu', async () => {
+    const rand = makeRng(103);
+    // Channel counts that fill whole tiles (4 in, 8 out), several of them, and ones that need padding.
+    const channelPairs: [number, number][] = [
+      [4, 8],
+      [8, 16],
+      [12, 24],
+      [16, 8],
+      [5, 9],
+      [3, 64],
+      [7, 12],
+    ];
+    for (const [cin, cout] of channelPairs) {
+      for (let i = 0; i < 3; i++) {
+        const c = randomConvCase(rand, { depthwise: false, dilation: 1, allowNchw: i === 2 });
+        const nhwc = c.dataFormat === 'NHWC';
+        const xShape: Shape4 = nhwc
+          ? [c.xShape[0], c.xShape[1], c.xShape[2], cin]
+          : [c.xShape[0], cin, c.xShape[2], c.xShape[3]];
+        const outShape: Shape4 = nhwc
+          ? [c.outShape[0], c.outShape[1], c.outShape[2], cout]
+          : [c.outShape[0], cout, c.outShape[2], c.outShape[3]];
+        const filterShape: Shape4 = [c.filterShape[0], c.filterShape[1], cin, cout];
+        const x = randomData(rand, xShape);
+        const dy = randomData(rand, outShape);
+        const attrs = attrsOf(c, { dataFormat: c.dataFormat, filterShape });
+        await compareWithCpu(`Conv2DBackpropFilter ${cin}->${cout} ${c.label}`, () =>
+          runKernel('Conv2DBackpropFilter', { x, dy }, attrs),
+        );
+      }
+    }
+  });
+
   it('Conv2DBackpropInput (replaced for speed) matches cpu', async () => {
     const rand = makeRng(202);
     for (let i = 0; i < 24; i++) {

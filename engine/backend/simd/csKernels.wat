@@ -370,6 +370,130 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $image))))
 
+  ;; A convolution's filter gradient, dw[kh, kw, ci, co] = sum over b, oy, ox of
+  ;; x[b, oy*sh + kh - pt, ox*sw + kw - pl, ci] * dy[b, oy, ox, co] (NHWC x and dy, x read as zero
+  ;; outside the image), written to dw [fh, fw, ci, co]; ci must be a multiple of 4 and co of 8 (the
+  ;; caller pads channels). XNNPACK has no such kernel: run as a convolution with dy as its filter
+  ;; (a 576 x 64 output over a 131,072-long reduction, which its GEMM does not block for the caches)
+  ;; it took 612-700 ms for Conv-2's 64->64 layer at batch 128. This loop keeps a 4 x 8 tile of dw in
+  ;; eight registers while it walks chunkRows output rows of one image, so x and dy stay in L1/L2
+  ;; across the tiles of a chunk: 210 ms. Batch and pixels are the reduction, so nothing is transposed.
+  (func (export "convFilterGrad")
+      (param $x i32) (param $dy i32) (param $dw i32) (param $co i32) (param $chunkRows i32)
+      ;; the window geometry, in maxPoolGrad's order
+      (param $batch i32) (param $inH i32) (param $inW i32) (param $ci i32) (param $outH i32) (param $outW i32)
+      (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (local $b i32) (local $oy0 i32) (local $oy1 i32) (local $kh i32) (local $kw i32) (local $cb i32)
+    (local $ob i32) (local $oy i32) (local $iy i32) (local $ox0 i32) (local $ox1 i32) (local $lo i32)
+    (local $hi i32) (local $xp i32) (local $dp i32) (local $end i32) (local $xStep i32) (local $coBytes i32)
+    (local $t i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $d0 v128) (local $d1 v128) (local $s v128)
+    (memory.fill (local.get $dw) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (i32.mul (local.get $ci) (local.get $co))) (i32.const 2)))
+    (local.set $xStep (i32.shl (i32.mul (local.get $sw) (local.get $ci)) (i32.const 2)))
+    (local.set $coBytes (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $imagesDone (loop $image
+      (br_if $imagesDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oy0 (i32.const 0))
+      (block $chunksDone (loop $chunk
+        (br_if $chunksDone (i32.ge_u (local.get $oy0) (local.get $outH)))
+        (local.set $oy1 (i32.add (local.get $oy0) (local.get $chunkRows)))
+        (if (i32.gt_u (local.get $oy1) (local.get $outH)) (then (local.set $oy1 (local.get $outH))))
+        (local.set $kh (i32.const 0))
+        (block $khDone (loop $khLoop
+          (br_if $khDone (i32.ge_u (local.get $kh) (local.get $fh)))
+          (local.set $kw (i32.const 0))
+          (block $kwDone (loop $kwLoop
+            (br_if $kwDone (i32.ge_u (local.get $kw) (local.get $fw)))
+            ;; the output columns whose input column ox*sw + kw - pl lies inside the image
+            (local.set $lo (i32.sub (local.get $pl) (local.get $kw)))
+            (local.set $ox0 (select
+              (i32.div_s (i32.sub (i32.add (local.get $lo) (local.get $sw)) (i32.const 1)) (local.get $sw))
+              (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
+            (local.set $hi (i32.sub (i32.add (i32.sub (local.get $inW) (i32.const 1)) (local.get $pl)) (local.get $kw)))
+            (local.set $ox1 (select (i32.const 0)
+              (i32.add (i32.div_s (local.get $hi) (local.get $sw)) (i32.const 1))
+              (i32.lt_s (local.get $hi) (i32.const 0))))
+            (if (i32.gt_s (local.get $ox1) (local.get $outW)) (then (local.set $ox1 (local.get $outW))))
+            (if (i32.lt_s (local.get $ox0) (local.get $ox1)) (then
+            (local.set $cb (i32.const 0))
+            (block $cbDone (loop $cbLoop
+              (br_if $cbDone (i32.ge_u (local.get $cb) (local.get $ci)))
+              (local.set $ob (i32.const 0))
+              (block $obDone (loop $obLoop
+                (br_if $obDone (i32.ge_u (local.get $ob) (local.get $co)))
+                (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+                (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+                (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+                (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+                (local.set $oy (local.get $oy0))
+                (block $oyDone (loop $oyLoop
+                  (br_if $oyDone (i32.ge_u (local.get $oy) (local.get $oy1)))
+                  (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $kh)) (local.get $pt)))
+                  (if (i32.and (i32.ge_s (local.get $iy) (i32.const 0)) (i32.lt_s (local.get $iy) (local.get $inH)))
+                    (then
+                      ;; x[b, iy, ox0*sw + kw - pl, cb]
+                      (local.set $xp (i32.add (local.get $x) (i32.shl
+                        (i32.add (i32.mul
+                          (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW))
+                            (i32.sub (i32.add (i32.mul (local.get $ox0) (local.get $sw)) (local.get $kw)) (local.get $pl)))
+                          (local.get $ci)) (local.get $cb))
+                        (i32.const 2))))
+                      ;; dy[b, oy, ox0, ob]
+                      (local.set $t (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $oy)) (local.get $outW)) (local.get $ox0)))
+                      (local.set $dp (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co)) (local.get $ob)) (i32.const 2))))
+                      (local.set $end (i32.add (local.get $dp) (i32.mul (i32.sub (local.get $ox1) (local.get $ox0)) (local.get $coBytes))))
+                      (loop $px
+                        (local.set $d0 (v128.load (local.get $dp)))
+                        (local.set $d1 (v128.load offset=16 (local.get $dp)))
+                        (local.set $s (v128.load32_splat (local.get $xp)))
+                        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $d0))))
+                        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $d1))))
+                        (local.set $s (v128.load32_splat offset=4 (local.get $xp)))
+                        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $d0))))
+                        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $d1))))
+                        (local.set $s (v128.load32_splat offset=8 (local.get $xp)))
+                        (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $d0))))
+                        (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $d1))))
+                        (local.set $s (v128.load32_splat offset=12 (local.get $xp)))
+                        (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d0))))
+                        (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d1))))
+                        (local.set $xp (i32.add (local.get $xp) (local.get $xStep)))
+                        (local.set $dp (i32.add (local.get $dp) (local.get $coBytes)))
+                        (br_if $px (i32.ne (local.get $dp) (local.get $end))))))
+                  (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+                  (br $oyLoop)))
+                ;; dw[kh, kw, cb + r, ob ..] += the tile's row r
+                (local.set $t (i32.add (local.get $dw) (i32.shl
+                  (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $ci)) (local.get $cb)) (local.get $co)) (local.get $ob))
+                  (i32.const 2))))
+                (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $a0)))
+                (v128.store offset=16 (local.get $t) (f32x4.add (v128.load offset=16 (local.get $t)) (local.get $a1)))
+                (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+                (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $a2)))
+                (v128.store offset=16 (local.get $t) (f32x4.add (v128.load offset=16 (local.get $t)) (local.get $a3)))
+                (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+                (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $a4)))
+                (v128.store offset=16 (local.get $t) (f32x4.add (v128.load offset=16 (local.get $t)) (local.get $a5)))
+                (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+                (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (local.get $a6)))
+                (v128.store offset=16 (local.get $t) (f32x4.add (v128.load offset=16 (local.get $t)) (local.get $a7)))
+                (local.set $ob (i32.add (local.get $ob) (i32.const 8)))
+                (br $obLoop)))
+              (local.set $cb (i32.add (local.get $cb) (i32.const 4)))
+              (br $cbLoop)))))
+            (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+            (br $kwLoop)))
+          (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+          (br $khLoop)))
+        (local.set $oy0 (local.get $oy1))
+        (br $chunk)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $image))))
+
   ;; For the layer statistics: counts[0] = how many s > 0 (kept), counts[1 + j] = how many s < edges[j]
   ;; (cumulative histogram counts, compared in float32 as the device path compares; NaN is neither).
   ;; One pass per count over the logits, four at a time; the last n % 4 one at a time.

@@ -24,6 +24,14 @@ const BACKEND = 'wasm';
 interface CsKernelExports {
   scaleBy(x: number, out: number, n: number, t: number): void;
   countLogits(s: number, n: number, edges: number, nEdges: number, counts: number): void;
+  convFilterGrad(
+    x: number,
+    dy: number,
+    dw: number,
+    co: number,
+    chunkRows: number,
+    ...window: WindowGeometry
+  ): void;
   maskFromSigmoid(sig: number, w: number, mc: number, y: number, sum: number, n: number, scale: number): void;
   maskGrad(
     dy: number,
@@ -50,23 +58,30 @@ interface CsKernelExports {
   transpose2d(x: number, out: number, rows: number, cols: number, xStride: number, outStride: number): void;
   moveRows(x: number, out: number, a: number, b: number, rowBytes: number): void;
   columnSums(x: number, out: number, acc: number, rows: number, cols: number): void;
-  maxPoolGrad(
-    x: number,
-    dy: number,
-    dx: number,
-    batch: number,
-    inH: number,
-    inW: number,
-    c: number,
-    outH: number,
-    outW: number,
-    fh: number,
-    fw: number,
-    sh: number,
-    sw: number,
-    pt: number,
-    pl: number,
-  ): void;
+  maxPoolGrad(x: number, dy: number, dx: number, ...window: WindowGeometry): void;
+}
+
+/** How a sliding window (a pooling's or a convolution's) meets an NHWC input, as csKernels.wat takes it. */
+type WindowGeometry = [
+  ...[batch: number, inH: number, inW: number, inChannels: number, outH: number, outW: number],
+  ...[windowH: number, windowW: number, strideH: number, strideW: number, padTop: number, padLeft: number],
+];
+
+function windowGeometry(info: tf.backend_util.Conv2DInfo): WindowGeometry {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
 }
 
 /** The parts of the backend's Emscripten module that hold its memory, which neither build types. */
@@ -180,23 +195,42 @@ export function maxPoolGradInto(
   info: tf.backend_util.Conv2DInfo,
 ): void {
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
-  kernelsFor(wasm).maxPoolGrad(
-    at(x),
-    at(dy),
-    at(dx),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
+  kernelsFor(wasm).maxPoolGrad(at(x), at(dy), at(dx), ...windowGeometry(info));
+}
+
+/** csKernels.wat's convFilterGrad takes input channels four at a time and output channels eight. */
+export const FILTER_GRAD_CHANNELS = { in: 4, out: 8 } as const;
+
+/**
+ * About this many output pixels per chunk: measured on Conv-2's 64->64 layer (32 x 32 images), one or
+ * two rows (32-64 pixels) ran at 45 GFLOP/s, 8 rows at 40 and whole images at 36, as x and dy fell out
+ * of L1.
+ */
+const FILTER_GRAD_CHUNK_PIXELS = 64;
+
+/**
+ * A Conv2D's filter gradient into dw (allocated, [fh, fw, ci, co]) from NHWC x and dy whose channel
+ * counts are multiples of FILTER_GRAD_CHANNELS: csKernels.wat's convFilterGrad. `info` is tfjs's
+ * convolution geometry (dilation 1).
+ */
+export function convFilterGradInto(
+  wasm: BackendWasm,
+  x: TensorInfo,
+  dy: TensorInfo,
+  dw: TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const ci = x.shape[3];
+  const co = dy.shape[3];
+  if (ci % FILTER_GRAD_CHANNELS.in !== 0 || co % FILTER_GRAD_CHANNELS.out !== 0) {
+    throw new Error(`convFilterGrad: channels ${ci} -> ${co} are not multiples of 4 -> 8`);
+  }
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  const chunkRows = Math.max(1, Math.round(FILTER_GRAD_CHUNK_PIXELS / Math.max(1, info.outWidth)));
+  // The padded channel count, which info (the layer's own) does not have.
+  const window = windowGeometry(info);
+  window[3] = ci;
+  kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...window);
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
