@@ -48,7 +48,9 @@ function planFor(engine: Engine, c: BenchCase): StepBenchPlan | null {
     if (engine === 'cpu') {
       return c.batchSize === 128 ? { ...base, warmupSteps: 2, stepsPerBlock: 2, repetitions: 5 } : null;
     }
-    return { ...base, warmupSteps: 2, stepsPerBlock: c.batchSize < 128 ? 10 : 5, repetitions: 5 };
+    // Blocks of about a quarter second (a LeNet step takes 4-10 ms): with the 50 ms blocks used before,
+    // one garbage collection or a neighbour's burst moved a block's ratio by 10%.
+    return { ...base, warmupSteps: 10, stepsPerBlock: c.batchSize < 128 ? 50 : 25, repetitions: 7 };
   }
   switch (engine) {
     case 'cpu':

@@ -2,7 +2,8 @@
 // computed here in JavaScript: the products and sums bit for bit (f32 arithmetic in the same order),
 // the sigmoid to a few float32 ulps. Both builds of the module run: the single-threaded backend's
 // plain memory and the threaded one's shared memory. Sizes cover the padded path (1-3 elements),
-// whole groups of four, and the overlapping last group.
+// whole groups of four, and the overlapping last group. The convolution filter gradient is checked against
+// its definition summed in float64.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -242,6 +243,101 @@ describe('wasm Transpose', () => {
           tf.transpose(tf.tensor(expected[i].values, c.shape, c.dtype), c.perm).dataSync(),
         );
         assert.deepEqual(actual, expected[i].out, `[${c.shape}] by [${c.perm}] (${c.dtype})`);
+      });
+    });
+  }
+});
+
+/**
+ * dW of a Conv2D from its definition, in float64: the sum over images and output pixels of
+ * x[b, oy*s + kh - pad, ox*s + kw - pad, ci] * dy[b, oy, ox, co], with the bound |x|*|dy| summed too.
+ */
+function filterGradReference(
+  x: Float32Array,
+  dy: Float32Array,
+  [n, h, w, ci]: number[],
+  [oh, ow, co]: number[],
+  f: number,
+  stride: number,
+  pad: number,
+): { dw: Float64Array; bound: Float64Array } {
+  const dw = new Float64Array(f * f * ci * co);
+  const bound = new Float64Array(dw.length);
+  for (let b = 0; b < n; b++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++)
+        for (let kh = 0; kh < f; kh++)
+          for (let kw = 0; kw < f; kw++) {
+            const iy = oy * stride + kh - pad;
+            const ix = ox * stride + kw - pad;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            for (let c = 0; c < ci; c++) {
+              const xv = x[((b * h + iy) * w + ix) * ci + c];
+              for (let o = 0; o < co; o++) {
+                const p = xv * dy[((b * oh + oy) * ow + ox) * co + o];
+                dw[((kh * f + kw) * ci + c) * co + o] += p;
+                bound[((kh * f + kw) * ci + c) * co + o] += Math.abs(p);
+              }
+            }
+          }
+  return { dw, bound };
+}
+
+describe('wasm Conv2D filter gradient (csKernels.wat convFilterGrad)', () => {
+  for (const threads of [1, 2]) {
+    it(`is the float64 sum of the products to float32 rounding, padded channels, strides and borders included (${threads} thread${threads === 1 ? '' : 's'})`, async () => {
+      await selectBackend('wasm', undefined, { wasmThreads: threads });
+      // [x shape, filter size, out channels, stride, 'same' or 'valid']: Conv-2's two layers (small
+      // images), whole 4 x 8 tiles, padded channel counts, a stride of 2, a 1x1 filter.
+      const cases: [number[], number, number, number, 'same' | 'valid'][] = [
+        [[3, 10, 9, 3], 3, 64, 1, 'same'],
+        [[2, 8, 8, 64], 3, 64, 1, 'same'],
+        [[2, 9, 7, 8], 3, 16, 2, 'same'],
+        [[1, 7, 11, 5], 2, 9, 1, 'valid'],
+        [[2, 6, 6, 12], 1, 24, 2, 'valid'],
+      ];
+      cases.forEach(([xShape, fSize, co, stride, pad], i) => {
+        const [n, h, w, ci] = xShape;
+        const info = tf.backend_util.computeConv2DInfo(
+          xShape as [number, number, number, number],
+          [fSize, fSize, ci, co],
+          stride,
+          1,
+          pad,
+        );
+        const x = seeded(n * h * w * ci, 100 + i, 2);
+        const dy = seeded(n * info.outHeight * info.outWidth * co, 200 + i, 1);
+        const before = tf.memory().numTensors;
+        const actual = tf.tidy(() => {
+          const out = tf.engine().runKernel(
+            tf.Conv2DBackpropFilter,
+            {
+              x: tf.tensor4d(x, xShape as [number, number, number, number]),
+              dy: tf.tensor4d(dy, [n, info.outHeight, info.outWidth, co]),
+            },
+            { strides: stride, pad, dataFormat: 'NHWC', filterShape: [fSize, fSize, ci, co] },
+          ) as tf.Tensor;
+          return out.dataSync();
+        });
+        assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+        const ref = filterGradReference(
+          x,
+          dy,
+          xShape,
+          [info.outHeight, info.outWidth, co],
+          fSize,
+          stride,
+          pad === 'same' ? info.padInfo.top : 0,
+        );
+        assert.equal(actual.length, ref.dw.length);
+        for (let j = 0; j < actual.length; j++) {
+          // Each float32 addition rounds by at most 2^-24 of the running sum, bounded by sum |x*dy|.
+          const tolerance = ref.bound[j] * 2 ** -24 * (n * info.outHeight * info.outWidth + 1);
+          assert.ok(
+            Math.abs(actual[j] - ref.dw[j]) <= tolerance,
+            `[${xShape}] f${fSize} -> ${co}, stride ${stride} ${pad}: dw[${j}] = ${actual[j]}, expected ${ref.dw[j]}`,
+          );
+        }
       });
     });
   }
