@@ -2,8 +2,8 @@
 // computed here in JavaScript: the products and sums bit for bit (f32 arithmetic in the same order),
 // the sigmoid to a few float32 ulps. Both builds of the module run: the single-threaded backend's
 // plain memory and the threaded one's shared memory. Sizes cover the padded path (1-3 elements),
-// whole groups of four, and the overlapping last group. The convolution filter gradient is checked against
-// its definition summed in float64.
+// whole groups of four, and the overlapping last group. The convolution filter gradient is checked
+// against its definition summed in float64.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
