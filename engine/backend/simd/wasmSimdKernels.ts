@@ -67,12 +67,13 @@ type WindowGeometry = [
   ...[windowH: number, windowW: number, strideH: number, strideW: number, padTop: number, padLeft: number],
 ];
 
-function windowGeometry(info: tf.backend_util.Conv2DInfo): WindowGeometry {
+/** `inChannels` differs from the layer's own where a kernel takes channels padded to a multiple. */
+function windowGeometry(info: tf.backend_util.Conv2DInfo, inChannels = info.inChannels): WindowGeometry {
   return [
     info.batchSize,
     info.inHeight,
     info.inWidth,
-    info.inChannels,
+    inChannels,
     info.outHeight,
     info.outWidth,
     info.filterHeight,
@@ -227,10 +228,7 @@ export function convFilterGradInto(
   }
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const chunkRows = Math.max(1, Math.round(FILTER_GRAD_CHUNK_PIXELS / Math.max(1, info.outWidth)));
-  // The padded channel count, which info (the layer's own) does not have.
-  const window = windowGeometry(info);
-  window[3] = ci;
-  kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...window);
+  kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...windowGeometry(info, ci));
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
