@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench [-- --memory] [-- --json]`: builds, runs the engine's benchmark (dist/bench.js) with
-// the flags given, then the webviews' browser benchmark. A script of its own because npm appends the
-// flags to the last command of a `&&` chain, which sent --memory to the webview benchmark instead.
+// `npm run bench [-- --memory]`: builds, runs the engine's benchmark (dist/bench.js) with the flags
+// given, then the webviews' browser benchmark. A script of its own because npm appends the flags to the
+// last command of a `&&` chain, which sent --memory to the webview benchmark instead. For JSON alone
+// (`--json`), run `node dist/bench.js --json` after a build: the webview benchmark prints text after it.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
