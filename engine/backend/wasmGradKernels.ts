@@ -569,8 +569,9 @@ const maxPoolGradInPlace: KernelFunc = ({ inputs, backend, attrs }) => {
  * Identity as tfjs-backend-cpu has it: the output shares the input's data (its reference count goes
  * up) instead of copying it. tfjs clones every tensor it saves for a gradient (both inputs of each
  * Multiply and MatMul on the tape, a custom op's saved tensors), and wasm's kernel copied each one: 39
- * copies in a LeNet-300-100 CS step. Sharing is safe because no kernel writes into its inputs, only
- * into outputs it allocates; the wasm backend shares data the same way for Reshape.
+ * copies in a LeNet-300-100 CS step. Sharing is safe because kernels write into outputs they
+ * allocate; the one that may write over its inputs (the CS masked step) does so only where an
+ * input's data has a reference count of 1. The wasm backend shares data the same way for Reshape.
  */
 function sharingIdentity(original: KernelFunc): KernelFunc {
   return (args) => {

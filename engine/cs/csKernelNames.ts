@@ -32,6 +32,22 @@ export interface NesterovStepAttrs {
 }
 
 /**
+ * Inputs dy (the gradient of the masked weight W * mc), w, mc, s, wBuf, sBuf (the two optimisers'
+ * momentum buffers); outputs [w', wBuf', s', sBuf']: CS_MASK_GRAD's gradients, each then through
+ * NESTEROV_STEP with its own optimiser's settings, in one pass.
+ */
+export const CS_MASKED_STEP = 'SparsityLabCsMaskedStep';
+
+export interface MaskedStepAttrs extends MaskGradAttrs {
+  weightLearningRate: number;
+  weightMomentum: number;
+  weightDecay: number;
+  maskLearningRate: number;
+  maskMomentum: number;
+  maskWeightDecay: number;
+}
+
+/**
  * Inputs s (mask logits) and edges (float32, ascending); output int32 [1 + edges]: how many s > 0,
  * then for each edge how many s < edge (cumulative histogram counts). For the layer statistics.
  */

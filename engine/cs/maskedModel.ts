@@ -4,7 +4,7 @@
 // with one that returns `W * mask(s)` puts the mask inside every forward pass, so gradients reach both
 // W and the mask logits s, and any Layers model (the zoo's or the user's) gets CS without rewriting it.
 import * as tf from '@tensorflow/tfjs-core';
-import { maskedWeight } from './maskedWeight';
+import { maskForward } from './maskedWeight';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { MaskableLayer } from '../models/maskableLayers';
 
@@ -23,6 +23,17 @@ export interface MaskedKernel {
   weight: tf.Variable;
   /** Mask logits s, same shape as the kernel (trained by the mask optimiser). */
   logits: tf.Variable;
+}
+
+/** One masked kernel's soft mask, computed once for a training step (MaskedModel.softMasks). */
+export interface SoftMask {
+  kernel: MaskedKernel;
+  /** sigmoid(T*s) * scale. */
+  mc: tf.Tensor;
+  /** W * mc: what the layer reads as its kernel in the step's forward pass. */
+  effective: tf.Tensor;
+  /** sum(mc): the mask's share of the penalty. */
+  sum: tf.Scalar;
 }
 
 /** A non-mask variable of the model: kernels, biases, batch-norm parameters and statistics. */
@@ -100,10 +111,8 @@ export class MaskedModel {
     });
   }
 
-  /** Set only inside sharingMasks(): each kernel's mask sum from this step's forward pass. */
-  private forwardMaskSums: Map<MaskedKernel, tf.Scalar> | null = null;
-  /** Set only inside sharingMasks(): the lambda whose penalty gradient the masked weights carry. */
-  private sharedLambda = 0;
+  /** Set only inside readingMasks(): the effective kernels the layers read instead of computing them. */
+  private pinned: Map<MaskedKernel, tf.Tensor> | null = null;
 
   setMode(mode: MaskMode): void {
     // A soft mask of +-1 logits would silently train IMP with 0.73/0.27 masks.
@@ -130,45 +139,33 @@ export class MaskedModel {
   }
 
   private effectiveKernel(kernel: MaskedKernel): tf.Tensor {
+    const pinned = this.pinned?.get(kernel);
+    if (pinned !== undefined) return pinned;
     if (this.mode.kind === 'dense') return kernel.weight;
-    const sums = this.forwardMaskSums;
-    if (this.mode.kind === 'soft' && sums) {
-      // A training step: one fused op (maskedWeight.ts). Its first use of this kernel in the step notes
-      // the mask sum for the penalty and carries the penalty's gradient; a second use (none of our
-      // models reads a kernel twice) must not add that gradient again.
-      const first = !sums.has(kernel);
-      return maskedWeight(kernel.weight, kernel.logits, {
-        temperature: this.mode.temperature,
-        scale: this.scale,
-        lambda: first ? this.sharedLambda : 0,
-        onMask: first ? (maskSum) => sums.set(kernel, tf.keep(maskSum)) : undefined,
-      });
-    }
-    return tf.tidy(() => {
-      const m = this.mask(kernel);
-      const sums = this.forwardMaskSums;
-      // Kept past this tidy (and the gradient's): the penalty adds it up later in the same step.
-      if (sums && this.mode.kind === 'soft' && !sums.has(kernel)) sums.set(kernel, tf.keep(tf.sum(m)));
-      return tf.mul(kernel.weight, m);
-    });
+    return tf.tidy(() => tf.mul(kernel.weight, this.mask(kernel)));
   }
 
   /**
-   * Runs `f` (one training step: the loss and its gradients) with the forward pass noting each mask's
-   * sum, which penalty(lambda) then adds up instead of computing every mask a second time. In soft mode
-   * the masked weights are maskedWeight.ts's fused op, which adds the penalty's gradient to the
-   * logits' itself: the noted sums carry none, so `f` must use penalty() with this same lambda.
+   * Every masked kernel's soft mask under the current (soft) mode, by one kernel per mask where the
+   * backend has it (maskedWeight.ts). Not differentiable: the CS step takes the loss's gradient in the
+   * effective weights (readingMasks) and turns it into the gradients of W and s itself (maskedStep.ts).
    */
-  sharingMasks<T>(lambda: number, f: () => T): T {
-    const sums = new Map<MaskedKernel, tf.Scalar>();
-    this.forwardMaskSums = sums;
-    this.sharedLambda = lambda;
+  softMasks(): SoftMask[] {
+    if (this.mode.kind !== 'soft') throw new Error(`softMasks() in ${this.mode.kind} mode`);
+    const attrs = { temperature: this.mode.temperature, scale: this.scale };
+    return this.masked.map((kernel) => {
+      const [mc, effective, sum] = maskForward(kernel.logits, kernel.weight, attrs);
+      return { kernel, mc, effective, sum };
+    });
+  }
+
+  /** Runs `f` with the layers reading `masks`' effective weights as their kernels. */
+  readingMasks<T>(masks: SoftMask[], f: () => T): T {
+    this.pinned = new Map(masks.map((m) => [m.kernel, m.effective]));
     try {
       return f();
     } finally {
-      this.forwardMaskSums = null;
-      this.sharedLambda = 0;
-      tf.dispose([...sums.values()]);
+      this.pinned = null;
     }
   }
 
@@ -176,13 +173,7 @@ export class MaskedModel {
   penalty(lambda: number): tf.Scalar {
     return tf.tidy(() => {
       if (this.mode.kind !== 'soft' || lambda === 0 || this.masked.length === 0) return tf.scalar(0);
-      const noted = this.forwardMaskSums;
-      if (noted && lambda !== this.sharedLambda) {
-        throw new Error(
-          `penalty(${lambda}) inside sharingMasks(${this.sharedLambda}): its gradient would be wrong`,
-        );
-      }
-      const sums = this.masked.map((k) => noted?.get(k) ?? tf.sum(this.mask(k)));
+      const sums = this.masked.map((k) => tf.sum(this.mask(k)));
       return tf.mul(tf.addN(sums), lambda) as tf.Scalar;
     });
   }

@@ -1,18 +1,18 @@
-// The soft-masked weight of CS, W * sigmoid(T*s) * c with c = 1/sigmoid(s0), as one differentiable
-// op with its gradient written out: stock kernels in place of autodiff's chain of about a dozen (the
-// products, the sigmoid's derivative, the penalty's broadcast sum), one loop for the gradient on the
-// cpu backend, and on wasm one SIMD pass each way (backend/simd). On wasm that chain was most of what
-// CS added to a LeNet-300-100 step once its matmuls got fast (engine/bench/PROFILE.md).
+// The soft-masked weight of CS, W * sigmoid(T*s) * c with c = 1/sigmoid(s0), forward and gradient
+// written out rather than left to autodiff: stock kernels in place of autodiff's chain of about a
+// dozen (the products, the sigmoid's derivative, the penalty's broadcast sum), one loop for the
+// gradient on the cpu backend, and on wasm one SIMD pass each way (backend/simd). On wasm that chain
+// was most of what CS added to a LeNet-300-100 step once its matmuls got fast (engine/bench/PROFILE.md).
+// The training step (trainStep.ts) computes the masked weights before the forward pass, takes the
+// loss's gradient in them, and hands it to maskedStep.ts, which turns it into both updates.
 //
-// With m = sigmoid(T*s) and mc = m*c, for the loss L(W*mc) + lambda * sum(mc):
+// With m = sigmoid(T*s) and mc = m*c, for the loss L(W*mc) + lambda * sum(mc) and dy = dL/d(W*mc):
 //   dW = dy * mc
 //   ds = (dy * W + lambda) * T * mc * (1 - m)        (d mc/ds = T * mc * (1 - m))
-// The penalty's share of ds is folded in here, so the caller's penalty (made of the sums this op
-// notes) carries no gradient of its own: maskedModel.ts pairs them.
 import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { CS_MASK_FORWARD, CS_MASK_GRAD, type MaskGradAttrs } from './csKernelNames';
+import { CS_MASK_FORWARD, CS_MASK_GRAD, type MaskForwardAttrs, type MaskGradAttrs } from './csKernelNames';
 
 /**
  * The backward pass as one loop, for the cpu backend, whose stock kernels are JavaScript loops too:
@@ -56,51 +56,33 @@ function maskGradComposite(
   });
 }
 
-/** [mc, W * mc, sum(mc)]: one kernel where the backend has it, else the stock ones. */
-function maskForward(s: tf.Tensor, w: tf.Tensor, a: MaskGradAttrs): [tf.Tensor, tf.Tensor, tf.Scalar] {
+/** [dW, ds] from dy, the loss's gradient in W * mc: one kernel where the backend has it, else stock ones. */
+export function maskGrad(
+  dy: tf.Tensor,
+  w: tf.Tensor,
+  mc: tf.Tensor,
+  a: MaskGradAttrs,
+): [tf.Tensor, tf.Tensor] {
+  if (tf.getKernel(CS_MASK_GRAD, tf.getBackend()) === undefined) return maskGradComposite(dy, w, mc, a);
+  return tf.engine().runKernel(CS_MASK_GRAD, { dy, w, mc }, { ...a }) as unknown as [tf.Tensor, tf.Tensor];
+}
+
+/** [mc, W * mc, sum(mc)]: one kernel where the backend has it, else stock ones. Not differentiable. */
+export function maskForward(
+  s: tf.Tensor,
+  w: tf.Tensor,
+  a: MaskForwardAttrs,
+): [tf.Tensor, tf.Tensor, tf.Scalar] {
+  const { temperature, scale } = a;
   if (tf.getKernel(CS_MASK_FORWARD, tf.getBackend()) !== undefined) {
-    const { temperature, scale } = a;
     return tf.engine().runKernel(CS_MASK_FORWARD, { s, w }, { temperature, scale }) as unknown as [
       tf.Tensor,
       tf.Tensor,
       tf.Scalar,
     ];
   }
-  const mc = tf.mul(tf.sigmoid(tf.mul(s, a.temperature)), a.scale);
-  return [mc, tf.mul(w, mc), tf.sum(mc)];
-}
-
-export interface MaskedWeightOptions extends MaskGradAttrs {
-  /** Called with sum(mc) inside the forward pass (untaped): the penalty's share of this mask. */
-  onMask?: (maskSum: tf.Scalar) => void;
-}
-
-/**
- * W * sigmoid(T*s) * scale, differentiable in W and s, with `lambda * sum(mc)`'s gradient added to s's.
- * Pass lambda 0 when the penalty is differentiated elsewhere.
- */
-export function maskedWeight(w: tf.Tensor, s: tf.Tensor, options: MaskedWeightOptions): tf.Tensor {
-  const attrs: MaskGradAttrs = {
-    temperature: options.temperature,
-    scale: options.scale,
-    lambda: options.lambda,
-  };
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [wIn, sIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    const [mc, value, maskSum] = maskForward(sIn, wIn, attrs);
-    options.onMask?.(maskSum);
-    save([wIn, mc]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [wSaved, mcSaved] = saved;
-        if (tf.getKernel(CS_MASK_GRAD, tf.getBackend()) === undefined) {
-          return maskGradComposite(dy, wSaved, mcSaved, attrs);
-        }
-        const out = tf.engine().runKernel(CS_MASK_GRAD, { dy, w: wSaved, mc: mcSaved }, { ...attrs });
-        return out as tf.Tensor[];
-      },
-    };
+  return tf.tidy(() => {
+    const mc = tf.mul(tf.sigmoid(tf.mul(s, temperature)), scale);
+    return [mc, tf.mul(w, mc), tf.sum(mc)];
   });
-  return op(w, s);
 }

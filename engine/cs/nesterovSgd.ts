@@ -12,41 +12,58 @@ export interface SgdOptions {
 
 export class NesterovSgd {
   private readonly buffers: tf.Variable[];
+  private readonly bufferOf: Map<tf.Variable, tf.Variable>;
 
   constructor(
     readonly params: tf.Variable[],
-    private readonly options: SgdOptions,
+    readonly options: Readonly<SgdOptions>,
   ) {
     this.buffers = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.bufferOf = new Map(params.map((p, i) => [p, this.buffers[i]]));
   }
 
   /** Applies one update; `grads[i]` belongs to `params[i]`. */
   step(grads: tf.Tensor[], learningRate: number): void {
+    this.stepSome(
+      this.params.map((p, i) => [p, grads[i]] as const),
+      learningRate,
+    );
+  }
+
+  /**
+   * Applies one update to the listed params only: the CS step updates the masked kernels itself, in
+   * one pass with their logits (maskedStep.ts), from this optimiser's settings and buffers.
+   */
+  stepSome(updates: ReadonlyArray<readonly [tf.Variable, tf.Tensor]>, learningRate: number): void {
     const { momentum, weightDecay } = this.options;
     // One pass per tensor where the backend has the kernel (wasm), five stock kernels elsewhere.
     const fused = tf.getKernel(NESTEROV_STEP, tf.getBackend()) !== undefined;
     tf.tidy(() => {
-      this.params.forEach((p, i) => {
+      for (const [p, grad] of updates) {
+        const buffer = this.momentumBuffer(p);
         if (fused) {
           const attrs: NesterovStepAttrs = { learningRate, momentum, weightDecay };
           const [pNext, bufNext] = tf
             .engine()
-            .runKernel(
-              NESTEROV_STEP,
-              { p, grad: grads[i], buf: this.buffers[i] },
-              { ...attrs },
-            ) as tf.Tensor[];
-          this.buffers[i].assign(bufNext);
+            .runKernel(NESTEROV_STEP, { p, grad, buf: buffer }, { ...attrs }) as tf.Tensor[];
+          buffer.assign(bufNext);
           p.assign(pNext);
-          return;
+          continue;
         }
-        let g = grads[i];
+        let g = grad;
         if (weightDecay !== 0) g = tf.add(g, tf.mul(p, weightDecay));
-        const buf = tf.add(tf.mul(this.buffers[i], momentum), g);
-        this.buffers[i].assign(buf);
+        const buf = tf.add(tf.mul(buffer, momentum), g);
+        buffer.assign(buf);
         p.assign(tf.sub(p, tf.mul(tf.add(g, tf.mul(buf, momentum)), learningRate)));
-      });
+      }
     });
+  }
+
+  /** The momentum buffer of one of `params`. */
+  momentumBuffer(p: tf.Variable): tf.Variable {
+    const buffer = this.bufferOf.get(p);
+    if (buffer === undefined) throw new Error(`NesterovSgd: variable ${p.name} is not one it trains`);
+    return buffer;
   }
 
   /** Momentum buffers, for snapshots (restored by assigning to them). */

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabeledSplit } from '../data/dataTypes';
 import type { MaskedModel } from './maskedModel';
+import { maskedStep } from './maskedStep';
 import type { NesterovSgd } from './nesterovSgd';
 
 export interface Batch {
@@ -46,37 +47,104 @@ export async function trainStep(
   learningRate: number,
   maskLearningRate: number,
 ): Promise<StepResult> {
-  const varList = maskOpt ? [...weightOpt.params, ...maskOpt.params] : weightOpt.params;
-  const summary = tf.tidy(() => {
-    let ce: tf.Scalar | undefined;
-    let pen: tf.Scalar | undefined;
-    let correct: tf.Scalar | undefined;
-    const { grads } = mm.sharingMasks(lambda, () =>
-      tf.variableGrads(() => {
-        const logits = forward(mm, batch.x, true);
-        // gradients() runs f in its own tidy: keep what we read after it.
-        ce = tf.keep(crossEntropy(logits, batch.labels, numClasses));
-        pen = tf.keep(mm.penalty(lambda));
-        correct = tf.keep(countCorrect(logits, batch.labels));
-        return tf.add(ce, pen) as tf.Scalar;
-      }, varList),
-    );
-    weightOpt.step(
-      weightOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
-      learningRate,
-    );
-    maskOpt?.step(
-      maskOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
-      maskLearningRate,
-    );
-    const kept = [ce as tf.Scalar, pen as tf.Scalar, correct as tf.Scalar];
-    const stacked = tf.stack(kept);
-    tf.dispose(kept);
-    return stacked;
-  });
+  const step: StepInputs = { mm, batch, numClasses, lambda, weightOpt, learningRate, maskLearningRate };
+  const summary = tf.tidy(() =>
+    maskOpt && mm.getMode().kind === 'soft' && mm.masked.length > 0
+      ? searchStep(step, maskOpt)
+      : autodiffStep(step, maskOpt),
+  );
   const [crossEntropyValue, penalty, correct] = await summary.data();
   summary.dispose();
   return { crossEntropy: crossEntropyValue, penalty, correct };
+}
+
+/** What either kind of step takes, but the mask optimiser. */
+interface StepInputs {
+  mm: MaskedModel;
+  batch: Batch;
+  numClasses: number;
+  lambda: number;
+  weightOpt: NesterovSgd;
+  learningRate: number;
+  maskLearningRate: number;
+}
+
+/**
+ * The search's step. The masks are computed once, before the forward pass (one kernel each where the
+ * backend has it); autodiff then only goes as far as the masked weights W * mc, and maskedStep turns
+ * their gradients into both updates, with the penalty's gradient in s added there. Returns
+ * [cross-entropy, penalty, correct] stacked.
+ */
+function searchStep(step: StepInputs, maskOpt: NesterovSgd): tf.Tensor {
+  const { mm, batch, numClasses, lambda, weightOpt, learningRate, maskLearningRate } = step;
+  const masks = mm.softMasks();
+  const maskedWeights = new Set(masks.map((m) => m.kernel.weight));
+  const others = weightOpt.params.filter((p) => !maskedWeights.has(p));
+  let correct: tf.Scalar | undefined;
+  const { value: ce, grads } = mm.readingMasks(masks, () =>
+    tf.engine().gradients(
+      () => {
+        const logits = forward(mm, batch.x, true);
+        correct = tf.keep(countCorrect(logits, batch.labels));
+        return crossEntropy(logits, batch.labels, numClasses);
+      },
+      [...others, ...masks.map((m) => m.effective)],
+      undefined,
+      true, // a variable the loss does not reach gets zeros, as in autodiffStep
+    ),
+  );
+  const gradOr = (i: number, like: tf.Tensor) => grads[i] ?? tf.zerosLike(like);
+  weightOpt.stepSome(
+    others.map((p, i) => [p, gradOr(i, p)] as const),
+    learningRate,
+  );
+  const { temperature } = mm.getMode() as { kind: 'soft'; temperature: number };
+  masks.forEach((m, i) =>
+    maskedStep(m.kernel.weight, m.kernel.logits, gradOr(others.length + i, m.effective), m.mc, {
+      weightOpt,
+      maskOpt,
+      temperature,
+      scale: mm.scale,
+      lambda,
+      learningRate,
+      maskLearningRate,
+    }),
+  );
+  const penalty = tf.mul(tf.addN(masks.map((m) => m.sum)), lambda);
+  const stacked = tf.stack([ce, penalty, correct as tf.Scalar]);
+  // Kept past gradients()'s own tidy, so past this one's too unless disposed here.
+  tf.dispose(correct);
+  return stacked;
+}
+
+/** Every other step (the ticket's, the dense net's), by autodiff through the whole loss. */
+function autodiffStep(step: StepInputs, maskOpt: NesterovSgd | null): tf.Tensor {
+  const { mm, batch, numClasses, lambda, weightOpt, learningRate, maskLearningRate } = step;
+  const varList = maskOpt ? [...weightOpt.params, ...maskOpt.params] : weightOpt.params;
+  let ce: tf.Scalar | undefined;
+  let pen: tf.Scalar | undefined;
+  let correct: tf.Scalar | undefined;
+  const { grads } = tf.variableGrads(() => {
+    const logits = forward(mm, batch.x, true);
+    // gradients() runs f in its own tidy: keep what we read after it.
+    ce = tf.keep(crossEntropy(logits, batch.labels, numClasses));
+    pen = tf.keep(mm.penalty(lambda));
+    correct = tf.keep(countCorrect(logits, batch.labels));
+    return tf.add(ce, pen) as tf.Scalar;
+  }, varList);
+  weightOpt.step(
+    weightOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
+    learningRate,
+  );
+  maskOpt?.step(
+    maskOpt.params.map((p) => grads[p.name] ?? tf.zerosLike(p)),
+    maskLearningRate,
+  );
+  const kept = [ce as tf.Scalar, pen as tf.Scalar, correct as tf.Scalar];
+  const stacked = tf.stack(kept);
+  // Kept past gradients()'s own tidy, so past this one's too unless disposed here.
+  tf.dispose(kept);
+  return stacked;
 }
 
 /** Accuracy in [0, 1] on a whole split, in inference mode (batch norm uses its moving statistics). */

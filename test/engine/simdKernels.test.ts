@@ -1,5 +1,6 @@
 // The engine's SIMD kernels on wasm (engine/backend/simd) against the formulas they implement,
-// computed here in JavaScript: the products and sums bit for bit (f32 arithmetic in the same order),
+// computed here in JavaScript: the products and sums bit for bit (f32 arithmetic in the same order;
+// the masked step, which may write over its inputs, both in place and into fresh outputs),
 // the sigmoid to a few float32 ulps. Both builds of the module run: the single-threaded backend's
 // plain memory and the threaded one's shared memory. Sizes cover the padded path (1-3 elements),
 // whole groups of four, and the overlapping last group. The convolution filter gradient is checked
@@ -11,7 +12,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
 import { simplifyPermutation } from '../../engine/backend/wasmGradKernels';
-import { CS_COUNT_LOGITS, CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
+import {
+  CS_COUNT_LOGITS,
+  CS_MASK_FORWARD,
+  CS_MASK_GRAD,
+  CS_MASKED_STEP,
+  NESTEROV_STEP,
+} from '../../engine/cs/csKernelNames';
 import { countLogits } from '../../engine/cs/countLogits';
 import { makeRng } from '../support/seededRandom';
 
@@ -143,6 +150,56 @@ for (const threads of [1, 2]) {
       }
     });
 
+    it('masked step: the mask gradient, then a Nesterov step for W and one for s, bit for bit', () => {
+      /** PyTorch's SGD with Nesterov momentum in float32, as the Nesterov step test spells it. */
+      const nesterov = (p: number, g0: number, buf: number, lr: number, momentum: number, decay: number) => {
+        const g = decay === 0 ? g0 : f(g0 + f(p * f(decay)));
+        const b = f(f(buf * f(momentum)) + g);
+        return [f(p - f(f(g + f(b * f(momentum))) * f(lr))), b];
+      };
+      for (const [weightDecay, maskWeightDecay] of [
+        [5e-4, 0],
+        [0, 1e-3],
+      ]) {
+        // Sizes that are multiples of 4 are updated in place (run's fresh inputs share their data with
+        // nothing), the others into fresh outputs.
+        for (const n of SIZES) {
+          const [dy, w, s, wBuf, sBuf] = [2, 1, 3, 0.2, 0.1].map((spread, k) => seeded(n, 7 * n + k, spread));
+          const scale = 1.75;
+          const mc = seeded(n, 7 * n + 5, 0.5).map((v) => (v + 0.5) * scale);
+          const attrs = {
+            temperature: 7.25,
+            scale,
+            lambda: 0.03,
+            weightLearningRate: 0.1,
+            weightMomentum: 0.9,
+            weightDecay,
+            maskLearningRate: 0.05,
+            maskMomentum: 0.8,
+            maskWeightDecay,
+          };
+          const inv = f(1 / scale);
+          const expected = Array.from(dy, (g, i) => {
+            const dW = f(g * mc[i]);
+            const ds = f(
+              f(f(g * w[i]) + f(attrs.lambda)) * f(f(mc[i] * f(1 - f(mc[i] * inv))) * f(attrs.temperature)),
+            );
+            const [wNext, wBufNext] = nesterov(w[i], dW, wBuf[i], 0.1, 0.9, weightDecay);
+            const [sNext, sBufNext] = nesterov(s[i], ds, sBuf[i], 0.05, 0.8, maskWeightDecay);
+            return [wNext, wBufNext, sNext, sBufNext];
+          });
+          const outputs = run(CS_MASKED_STEP, { dy, w, mc, s, wBuf, sBuf }, attrs);
+          ['w', 'wBuf', 's', 'sBuf'].forEach((name, k) =>
+            assertSame(
+              outputs[k],
+              expected.map((e) => e[k]),
+              `n ${n}, decay ${weightDecay}/${maskWeightDecay}: ${name}`,
+            ),
+          );
+        }
+      }
+    });
+
     it('rejects inputs whose sizes differ, naming the kernel and the input', () => {
       assert.throws(
         () =>
@@ -154,11 +211,22 @@ for (const threads of [1, 2]) {
     it('leaves no tensor and no heap block behind', () => {
       const before = tf.memory().numTensors;
       const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-      for (const n of [3, 4099]) {
+      for (const n of [3, 4096, 4099]) {
         run(
           CS_MASK_FORWARD,
           { s: new Float32Array(n), w: new Float32Array(n) },
           { temperature: 1, scale: 1 },
+        );
+        // 4096 elements are updated in place: the outputs share the inputs' data.
+        const zeros = () => new Float32Array(n);
+        run(
+          CS_MASKED_STEP,
+          { dy: zeros(), w: zeros(), mc: zeros(), s: zeros(), wBuf: zeros(), sBuf: zeros() },
+          {
+            ...{ temperature: 1, scale: 1, lambda: 0 },
+            ...{ weightLearningRate: 0.1, weightMomentum: 0.9, weightDecay: 0 },
+            ...{ maskLearningRate: 0.1, maskMomentum: 0.9, maskWeightDecay: 0 },
+          },
         );
       }
       assert.equal(tf.memory().numTensors, before);

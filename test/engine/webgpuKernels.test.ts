@@ -10,7 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { CS_COUNT_LOGITS, CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP } from '../../engine/cs/csKernelNames';
+import {
+  CS_COUNT_LOGITS,
+  CS_MASK_FORWARD,
+  CS_MASK_GRAD,
+  CS_MASKED_STEP,
+  NESTEROV_STEP,
+} from '../../engine/cs/csKernelNames';
 import { zipSync } from 'fflate';
 import { resolveNative, selectBackend } from '../../engine/backend/selectBackend';
 import { loadWebgpuKernels, WEBGPU_INSTALL_FOLDER } from '../../engine/backend/webgpuBackend';
@@ -119,9 +125,10 @@ describe("'webgpu' kernel coverage", function () {
     }
     // The engine's own one-pass kernels exist only for the CPU backends (cpu, wasm); elsewhere the same
     // values are composed of stock kernels (test/engine/cs/maskedWeight.test.ts runs that path for the
-    // mask, schedules.test.ts for the optimiser), so webgpu needs no such kernel.
+    // mask, schedules.test.ts for the optimiser, searchStep.test.ts for the whole search step), so
+    // webgpu needs no such kernel.
     // The statistics' counting kernel serves the host path only (layerStats.ts); GPUs reduce on device.
-    const hostOnly = new Set([CS_MASK_FORWARD, CS_MASK_GRAD, NESTEROV_STEP, CS_COUNT_LOGITS]);
+    const hostOnly = new Set([CS_MASK_FORWARD, CS_MASK_GRAD, CS_MASKED_STEP, NESTEROV_STEP, CS_COUNT_LOGITS]);
     const missing = [...needed.entries()]
       .filter(([name]) => !hostOnly.has(name) && tf.getKernel(name, 'webgpu') === undefined)
       .map(([name, users]) => `${name} (${[...users].join(', ')})`);

@@ -8,9 +8,10 @@
 ;; Every pointer is a byte offset into the heap. In the CS kernels n counts float32 elements and
 ;; must be at least 4 (wasmSimdKernels.ts pads smaller tensors). Their loops step four elements at a
 ;; time; when n is not a multiple of 4 the last step starts at n - 4 and recomputes up to three
-;; elements, which gives the same values again because no output overlaps an input. Everything is
-;; written inline: on Node 20 a call per group of four (to a helper taking v128s) made these loops
-;; four times slower.
+;; elements, which gives the same values again because no output overlaps an input (maskedStep may
+;; be given its inputs as outputs, to update them in place, only when n is a multiple of 4).
+;; Everything is written inline: on Node 20 a call per group of four (to a helper taking v128s) made
+;; these loops four times slower.
 (module
   (import "env" "memory" (memory 1)) ;; MEMORY
 
@@ -123,6 +124,75 @@
         (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
           (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
         (br $next))))
+  ;; maskGrad and then nesterovStep for the weights and for the logits, in one pass (the same
+  ;; arithmetic in the same order, so bit for bit what the three kernels give): with g the gradient
+  ;; of the masked weight W * mc,
+  ;;   dw = g * mc;  ds = (g * w + lambda) * (mc * (1 - mc * invScale) * t)
+  ;; and each of (w, dw) and (s, ds) through the Nesterov step with its own optimiser's settings.
+  ;; wOut, wBufOut, sOut, sBufOut may be w, wBuf, s, sBuf themselves (each element is read before it
+  ;; is written) when n is a multiple of 4.
+  (func (export "maskedStep") (param $dy i32) (param $w i32) (param $mc i32) (param $s i32)
+      (param $wBuf i32) (param $sBuf i32) (param $wOut i32) (param $wBufOut i32) (param $sOut i32)
+      (param $sBufOut i32) (param $n i32) (param $t f32) (param $invScale f32) (param $lambda f32)
+      (param $wLr f32) (param $wMomentum f32) (param $wDecay f32)
+      (param $sLr f32) (param $sMomentum f32) (param $sDecay f32)
+    (local $i i32) (local $last i32) (local $g v128) (local $m v128) (local $wv v128) (local $sv v128)
+    (local $gw v128) (local $gs v128) (local $b v128)
+    (local $tv v128) (local $iv v128) (local $lv v128)
+    (local $wLrv v128) (local $wMv v128) (local $wDv v128) (local $sLrv v128) (local $sMv v128) (local $sDv v128)
+    (local $wDecays i32) (local $sDecays i32)
+    (local.set $tv (f32x4.splat (local.get $t)))
+    (local.set $iv (f32x4.splat (local.get $invScale)))
+    (local.set $lv (f32x4.splat (local.get $lambda)))
+    (local.set $wLrv (f32x4.splat (local.get $wLr)))
+    (local.set $wMv (f32x4.splat (local.get $wMomentum)))
+    (local.set $wDv (f32x4.splat (local.get $wDecay)))
+    (local.set $sLrv (f32x4.splat (local.get $sLr)))
+    (local.set $sMv (f32x4.splat (local.get $sMomentum)))
+    (local.set $sDv (f32x4.splat (local.get $sDecay)))
+    (local.set $wDecays (f32.ne (local.get $wDecay) (f32.const 0)))
+    (local.set $sDecays (f32.ne (local.get $sDecay) (f32.const 0)))
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $i))))
+        (local.set $m (v128.load (i32.add (local.get $mc) (local.get $i))))
+        (local.set $wv (v128.load (i32.add (local.get $w) (local.get $i))))
+        (local.set $sv (v128.load (i32.add (local.get $s) (local.get $i))))
+        ;; The two gradients, as maskGrad computes them.
+        (local.set $gw (f32x4.mul (local.get $g) (local.get $m)))
+        (local.set $gs
+          (f32x4.mul
+            (f32x4.add (f32x4.mul (local.get $g) (local.get $wv)) (local.get $lv))
+            (f32x4.mul
+              (f32x4.mul (local.get $m)
+                (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $m) (local.get $iv))))
+              (local.get $tv))))
+        ;; The weights' Nesterov step, as nesterovStep computes it.
+        (if (local.get $wDecays)
+          (then (local.set $gw (f32x4.add (local.get $gw) (f32x4.mul (local.get $wv) (local.get $wDv))))))
+        (local.set $b (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $wBuf) (local.get $i))) (local.get $wMv))
+          (local.get $gw)))
+        (v128.store (i32.add (local.get $wBufOut) (local.get $i)) (local.get $b))
+        (v128.store (i32.add (local.get $wOut) (local.get $i))
+          (f32x4.sub (local.get $wv)
+            (f32x4.mul (f32x4.add (local.get $gw) (f32x4.mul (local.get $b) (local.get $wMv))) (local.get $wLrv))))
+        ;; The logits' one.
+        (if (local.get $sDecays)
+          (then (local.set $gs (f32x4.add (local.get $gs) (f32x4.mul (local.get $sv) (local.get $sDv))))))
+        (local.set $b (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $sBuf) (local.get $i))) (local.get $sMv))
+          (local.get $gs)))
+        (v128.store (i32.add (local.get $sBufOut) (local.get $i)) (local.get $b))
+        (v128.store (i32.add (local.get $sOut) (local.get $i))
+          (f32x4.sub (local.get $sv)
+            (f32x4.mul (f32x4.add (local.get $gs) (f32x4.mul (local.get $b) (local.get $sMv))) (local.get $sLrv))))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next))))
+
   ;; out = x^T for x [rows, cols] of 4-byte elements, row i of x starting xStride elements after row
   ;; i - 1 and row j of out outStride after row j - 1 (a slice of a larger tensor, or the tensor
   ;; itself: xStride = cols, outStride = rows). 4x4 blocks are transposed in registers by shuffles,

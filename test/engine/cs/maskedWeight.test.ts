@@ -1,11 +1,11 @@
-// The fused CS masked weight against autodiff of the paper's formula, on each backend's one-pass
-// kernels and on the stock-kernel composition the GPU backends use.
+// The CS masked weight's forward and gradient, written out, against autodiff of the paper's formula,
+// on each backend's one-pass kernels and on the stock-kernel composition the GPU backends use.
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { selectBackend } from '../../../engine/backend/selectBackend';
 import { CS_MASK_FORWARD, CS_MASK_GRAD } from '../../../engine/cs/csKernelNames';
-import { maskedWeight } from '../../../engine/cs/maskedWeight';
+import { maskForward, maskGrad } from '../../../engine/cs/maskedWeight';
 
 const T = 3.5;
 const S0 = -0.2;
@@ -20,35 +20,34 @@ function seeded(n: number, seed: number, spread: number): Float32Array {
   });
 }
 
-/** Loss r . (W * mc) + lambda * sum(mc), and its gradients in W and s, by the given route. */
-function gradients(fused: boolean): { loss: number; dW: Float32Array; ds: Float32Array } {
+/**
+ * Loss r . (W * mc) + lambda * sum(mc) and its gradients in W and s: by maskForward and maskGrad
+ * (whose dy is r, the loss's gradient in W * mc), or by autodiff of the formula.
+ */
+function gradients(writtenOut: boolean): { loss: number; dW: Float32Array; ds: Float32Array } {
   const shape = [7, 5];
   const w = tf.tensor(seeded(35, 1, 1), shape);
   const s = tf.tensor(seeded(35, 2, 1.5), shape);
   const r = tf.tensor(seeded(35, 3, 2), shape);
-  const f = (wIn: tf.Tensor, sIn: tf.Tensor): tf.Scalar => {
-    if (fused) {
-      let noted: tf.Tensor | undefined;
-      const eff = maskedWeight(wIn, sIn, {
-        temperature: T,
-        scale: SCALE,
-        lambda: LAMBDA,
-        onMask: (maskSum) => (noted = tf.keep(maskSum)),
-      });
-      // The noted sum carries no gradient: the op added the penalty's to ds itself.
-      const penalty = tf.mul(noted as tf.Tensor, LAMBDA);
-      return tf.add(tf.sum(tf.mul(r, eff)), penalty) as tf.Scalar;
+  const [value, dW, ds] = tf.tidy(() => {
+    if (writtenOut) {
+      const [mc, effective, sum] = maskForward(s, w, { temperature: T, scale: SCALE });
+      const loss = tf.add(tf.sum(tf.mul(r, effective)), tf.mul(sum, LAMBDA));
+      return [loss, ...maskGrad(r, w, mc, { temperature: T, scale: SCALE, lambda: LAMBDA })];
     }
-    const mc = tf.mul(tf.sigmoid(tf.mul(sIn, T)), SCALE);
-    return tf.add(tf.sum(tf.mul(r, tf.mul(wIn, mc))), tf.mul(tf.sum(mc), LAMBDA)) as tf.Scalar;
-  };
-  const { value, grads } = tf.valueAndGrads(f)([w, s]);
+    const f = (wIn: tf.Tensor, sIn: tf.Tensor): tf.Scalar => {
+      const mc = tf.mul(tf.sigmoid(tf.mul(sIn, T)), SCALE);
+      return tf.add(tf.sum(tf.mul(r, tf.mul(wIn, mc))), tf.mul(tf.sum(mc), LAMBDA)) as tf.Scalar;
+    };
+    const { value: loss, grads } = tf.valueAndGrads(f)([w, s]);
+    return [loss, ...grads];
+  });
   const out = {
     loss: value.dataSync()[0],
-    dW: grads[0].dataSync() as Float32Array,
-    ds: grads[1].dataSync() as Float32Array,
+    dW: dW.dataSync() as Float32Array,
+    ds: ds.dataSync() as Float32Array,
   };
-  tf.dispose([w, s, r, value, ...grads]);
+  tf.dispose([w, s, r, value, dW, ds]);
   return out;
 }
 
@@ -61,7 +60,7 @@ function assertClose(actual: Float32Array, expected: Float32Array, label: string
   );
 }
 
-describe('maskedWeight: the fused CS mask', () => {
+describe('maskedWeight: the CS mask written out', () => {
   const runs = [
     { backend: 'cpu', fusedKernel: true },
     { backend: 'cpu', fusedKernel: false },
@@ -89,7 +88,7 @@ describe('maskedWeight: the fused CS mask', () => {
           expected.ds.some((v) => Math.abs(v) > 1e-3),
           'the logits get a real gradient',
         );
-        assert.equal(tf.memory().numTensors, before + 1, 'only the noted sum is kept');
+        assert.equal(tf.memory().numTensors, before, 'no tensor is left behind');
       } finally {
         if (!fusedKernel) for (const k of kernels) tf.registerKernel(k);
       }
