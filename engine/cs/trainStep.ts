@@ -48,10 +48,15 @@ export async function trainStep(
   maskLearningRate: number,
 ): Promise<StepResult> {
   const step: StepInputs = { mm, batch, numClasses, lambda, weightOpt, learningRate, maskLearningRate };
+  // A masked kernel the weight optimiser does not train (a frozen layer of a user's model) has no
+  // weight update for maskedStep to fuse: such models take the plain route.
+  const fusable =
+    maskOpt !== null &&
+    mm.getMode().kind === 'soft' &&
+    mm.masked.length > 0 &&
+    mm.masked.every((k) => weightOpt.params.includes(k.weight));
   const summary = tf.tidy(() =>
-    maskOpt && mm.getMode().kind === 'soft' && mm.masked.length > 0
-      ? searchStep(step, maskOpt)
-      : autodiffStep(step, maskOpt),
+    fusable && maskOpt ? searchStep(step, maskOpt) : autodiffStep(step, maskOpt),
   );
   const [crossEntropyValue, penalty, correct] = await summary.data();
   summary.dispose();

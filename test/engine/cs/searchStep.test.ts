@@ -186,6 +186,32 @@ describe('trainStep: the search step written out', () => {
     }
   });
 
+  it('trains the logits of a masked kernel the weight optimiser leaves alone (a frozen layer)', async () => {
+    await selectBackend('wasm');
+    const built = buildZooModel('lenet-300-100', { inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
+    const mm = new MaskedModel(
+      built.model,
+      listMaskableLayers(built.model, built.denseByDefault),
+      H.maskInit,
+    );
+    mm.setMode({ kind: 'soft', temperature: H.temperature });
+    const frozen = mm.masked[0];
+    const weightOpt = new NesterovSgd(
+      mm.trainableWeights().filter((p) => p !== frozen.weight),
+      { momentum: 0.9, weightDecay: 0 },
+    );
+    const maskOpt = new NesterovSgd(mm.maskLogits(), { momentum: 0.9, weightDecay: 0 });
+    const x = tf.randomNormal([BATCH, 28, 28, 1], 0, 1, 'float32', 9);
+    const labels = tf.tensor1d(new Array<number>(BATCH).fill(1), 'int32');
+    const [w0, s0] = [frozen.weight.dataSync().slice(), frozen.logits.dataSync().slice()];
+    await trainStep(mm, { x, labels, size: BATCH }, 10, H.lambda, weightOpt, maskOpt, 0.1, 0.1);
+    assert.deepEqual(frozen.weight.dataSync(), w0, 'the frozen weights stay');
+    assert.notDeepEqual(frozen.logits.dataSync(), s0, 'its logits train');
+    tf.dispose([x, labels]);
+    [weightOpt, maskOpt, mm].forEach((d) => d.dispose());
+    built.model.dispose();
+  });
+
   it('wasm: the in-place update gives bit for bit what fresh outputs give, and leaves shared data alone', async () => {
     await selectBackend('wasm');
     const inPlace = await train('search');
