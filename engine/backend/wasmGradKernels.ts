@@ -10,9 +10,11 @@
 // Unlike tfjs-backend-cpu, whose depthwise backprop loops ignore dilations (while still using them
 // for padding and output size), these kernels compute the true gradient for dilations > 1.
 
-// Imported for its side effect too: the wasm kernels must be registered before this module checks
-// which ones are missing. A bare import could be dropped by a bundler honouring sideEffects.
-import { version_wasm, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+// kernelScope imports tfjs-backend-wasm for a value, so its kernels are registered before this module
+// checks which ones are missing.
+import { KernelScope, need, simplifyPermutation } from './kernelScope';
+import { fasterMatMul } from './wasmMatMul';
 import { replaceKernel } from './replaceKernel';
 import {
   columnSumsInto,
@@ -39,149 +41,6 @@ const BACKEND = 'wasm';
 
 type Shape4 = [number, number, number, number];
 
-/** Runs other wasm kernels on behalf of one composite kernel and frees everything it made. */
-class KernelScope {
-  private readonly made: TensorInfo[] = [];
-
-  constructor(private readonly backend: KernelBackend) {}
-
-  run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
-    const config = tf.getKernel(kernelName, BACKEND);
-    if (config === undefined) {
-      throw new Error(`tfjs-backend-wasm ${version_wasm} has no '${kernelName}' kernel to build on`);
-    }
-    const out = config.kernelFunc({ inputs, backend: this.backend, attrs });
-    const info = Array.isArray(out) ? out[0] : out;
-    this.made.push(info);
-    return info;
-  }
-
-  reshape(x: TensorInfo, shape: number[]): TensorInfo {
-    return this.run('Reshape', { x }, { shape });
-  }
-
-  /**
-   * Transpose after merging the axes that stay next to each other and dropping those of size 1
-   * (simplifyPermutation). The wasm Transpose kernel has fast paths only up to rank 4 and falls back
-   * to a per-element index computation above that, which made a rank-5 transpose alone cost ten times
-   * the convolution it fed.
-   */
-  transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    const outShape = perm.map((axis) => x.shape[axis]);
-    const simple = simplifyPermutation(x.shape, perm);
-    // A permutation that moves nothing once simplified is a reshape.
-    if (simple.perm.every((axis, i) => axis === i)) return this.reshape(x, outShape);
-    const moved = this.run('Transpose', { x: this.reshape(x, simple.shape) }, { perm: simple.perm });
-    return this.reshape(moved, outShape);
-  }
-
-  zeros(shape: number[]): TensorInfo {
-    return this.run('Fill', {}, { shape, value: 0, dtype: 'float32' });
-  }
-
-  /**
-   * The rows [startH, startH + lenH) and columns [startW, startW + lenW) of an NHWC tensor, reading
-   * zeros outside it. One helper covers 'same', explicit and rounding-mode padding as well as the
-   * trailing rows a strided 'valid' convolution never reads, so XNNPACK only ever sees 'valid'.
-   */
-  window(x: TensorInfo, startH: number, lenH: number, startW: number, lenW: number): TensorInfo {
-    const [n, h, w, c] = x.shape;
-    const h0 = clamp(startH, 0, h);
-    const h1 = clamp(startH + lenH, 0, h);
-    const w0 = clamp(startW, 0, w);
-    const w1 = clamp(startW + lenW, 0, w);
-    if (h1 <= h0 || w1 <= w0) {
-      return this.zeros([n, lenH, lenW, c]);
-    }
-    let out = x;
-    if (h0 > 0 || h1 < h || w0 > 0 || w1 < w) {
-      out = this.run('Slice', { x: out }, { begin: [0, h0, w0, 0], size: [n, h1 - h0, w1 - w0, c] });
-    }
-    const before = [h0 - startH, w0 - startW];
-    const after = [startH + lenH - h1, startW + lenW - w1];
-    if (before[0] > 0 || before[1] > 0 || after[0] > 0 || after[1] > 0) {
-      const paddings = [
-        [0, 0],
-        [before[0], after[0]],
-        [before[1], after[1]],
-        [0, 0],
-      ];
-      out = this.run('PadV2', { x: out }, { paddings, constantValue: 0 });
-    }
-    return out;
-  }
-
-  /** Inserts (stride - 1) zeros after every row and column of an NHWC tensor. */
-  stuff(x: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
-    if (strideHeight === 1 && strideWidth === 1) {
-      return x;
-    }
-    const [n, h, w, c] = x.shape;
-    const paddings = [
-      [0, 0],
-      [0, 0],
-      [0, strideHeight - 1],
-      [0, 0],
-      [0, strideWidth - 1],
-      [0, 0],
-    ];
-    const spread = this.run(
-      'PadV2',
-      { x: this.reshape(x, [n, h, 1, w, 1, c]) },
-      { paddings, constantValue: 0 },
-    );
-    return this.reshape(spread, [n, h * strideHeight, w * strideWidth, c]);
-  }
-
-  /** An output of `shape` (float32) that `write` fills in the heap, freed with the others. */
-  fill(shape: number[], write: (wasm: BackendWasm, out: TensorInfo) => void): TensorInfo {
-    const wasm = this.backend as BackendWasm;
-    const out = wasm.makeOutput(shape, 'float32');
-    this.made.push(out);
-    write(wasm, out);
-    return out;
-  }
-
-  /** An NHWC tensor with zero channels added up to a multiple of `multiple`. */
-  padChannels(x: TensorInfo, multiple: number): TensorInfo {
-    const c = x.shape[3];
-    const extra = (multiple - (c % multiple)) % multiple;
-    if (extra === 0) return x;
-    const paddings = [
-      [0, 0],
-      [0, 0],
-      [0, 0],
-      [0, extra],
-    ];
-    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
-  }
-
-  /** Frees every intermediate except `result`, whose data the caller hands to the engine. */
-  finish(result: TensorInfo): TensorInfo {
-    for (const info of this.made) {
-      if (info !== result) {
-        this.backend.disposeData(info.dataId);
-      }
-    }
-    return result;
-  }
-
-  /** Frees every intermediate after a failure, so a thrown error does not leak wasm memory. */
-  abandon(): void {
-    for (const info of this.made) {
-      this.backend.disposeData(info.dataId);
-    }
-  }
-}
-
-function need(inputs: NamedTensorInfoMap, name: string, kernelName: string): TensorInfo {
-  const info = inputs[name];
-  if (info === undefined) {
-    throw new Error(`${kernelName}: missing input '${name}'`);
-  }
-  return info;
-}
-
 /**
  * The cpu kernels trust dy's shape; a wrong one there reads garbage, but here it would size XNNPACK
  * buffers wrongly and write outside them, corrupting the whole wasm heap.
@@ -192,10 +51,6 @@ function checkDy(dy: TensorInfo, expected: number[], kernelName: string): void {
       `${kernelName}: dy has shape [${dy.shape}] but the convolution's output is [${expected}]`,
     );
   }
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v));
 }
 
 function composite(
@@ -429,51 +284,6 @@ const unsortedSegmentSum = composite((scope, inputs, rawAttrs) => {
 });
 
 /**
- * A matmul kernel that does its transpose flags as explicit Transposes and then runs the original
- * kernel untransposed. The wasm kernels take XNNPACK's path only for untransposed operands of one
- * batch and otherwise run a scalar loop nest. A dense layer's gradients are exactly such products
- * (x^T·dy and dy·W^T), and most of a training step: done this way they measured 7x faster on
- * LeNet-300-100's shapes and 4-25x on Conv-2's 16384 x 256 layer. Batched products keep the flags,
- * since no fast path exists for them either way.
- */
-function untransposed(kernelName: string, original: KernelFunc): KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const a = need(inputs, 'a', kernelName);
-    const b = need(inputs, 'b', kernelName);
-    const transposeA = attrs?.transposeA === true;
-    const transposeB = attrs?.transposeB === true;
-    const oneBatch = a.shape.slice(0, -2).every((d) => d === 1) && b.shape.slice(0, -2).every((d) => d === 1);
-    if ((!transposeA && !transposeB) || !oneBatch) {
-      return original({ inputs, backend, attrs });
-    }
-    const scope = new KernelScope(backend as KernelBackend);
-    try {
-      const flat = (x: TensorInfo, transpose: boolean): TensorInfo => {
-        const rows = x.shape[x.shape.length - 2];
-        const cols = x.shape[x.shape.length - 1];
-        // Rank 3, as _FusedMatMul's kernel expects (BatchMatMul's reshapes to it anyway).
-        const matrix = scope.reshape(x, [1, rows, cols]);
-        return transpose ? scope.transpose(matrix, [0, 2, 1]) : matrix;
-      };
-      const out = original({
-        inputs: { ...inputs, a: flat(a, transposeA), b: flat(b, transposeB) },
-        backend,
-        attrs: { ...attrs, transposeA: false, transposeB: false },
-      });
-      const result = Array.isArray(out) ? out[0] : out;
-      const rank = Math.max(a.shape.length, b.shape.length);
-      const shape = [...new Array<number>(rank - 2).fill(1), ...result.shape.slice(-2)];
-      // A fresh output of ours: its shape can be set in place, as the wasm kernels do themselves.
-      result.shape = shape;
-      return scope.finish(result);
-    } catch (err) {
-      scope.abandon();
-      throw err;
-    }
-  };
-}
-
-/**
  * Sum over the leading axes (a bias gradient: a conv layer's dy summed over batch, rows and columns) as
  * one pass over the tensor in the wasm heap, adding each row into the output (SIMD, csKernels.wat's
  * columnSums; a JavaScript loop before it took 5 ns an element). The wasm Sum only reduces innermost
@@ -584,31 +394,10 @@ function sharingIdentity(original: KernelFunc): KernelFunc {
 }
 
 /**
- * The permutation with runs of consecutive axes merged and axes of size 1 dropped: what a transpose
- * really moves. [128, 34, 34, 64] by [3, 1, 2, 0] is [128, 1156, 64] by [2, 1, 0].
- */
-export function simplifyPermutation(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
-  const kept = perm.filter((axis) => shape[axis] !== 1);
-  const groups: number[][] = [];
-  for (const axis of kept) {
-    const last = groups[groups.length - 1];
-    // Consecutive in the input, ignoring dropped size-1 axes between them.
-    const between = last ? shape.slice(last[last.length - 1] + 1, axis) : [];
-    if (last !== undefined && axis > last[last.length - 1] && between.every((d) => d === 1)) last.push(axis);
-    else groups.push([axis]);
-  }
-  const inputOrder = [...groups].sort((a, b) => a[0] - b[0]);
-  return {
-    shape: inputOrder.map((g) => g.reduce((size, axis) => size * shape[axis], 1)),
-    perm: groups.map((g) => inputOrder.indexOf(g)),
-  };
-}
-
-/**
  * Transposes of 4-byte elements whose simplified permutation transposeInto handles (a matrix, a batch
  * of them, strided ones, or whole rows moved) run there; others in the original kernel. wasm's own
  * took 9 ns an element on large matrices: 36 ms for Conv-2's 16384 x 256 weights, which every step's
- * gradients transpose (see untransposed above), 93 ms for the image transpose of its filter gradient.
+ * gradients transpose (wasmMatMul.ts), 93 ms for the image transpose of its filter gradient.
  */
 function fasterTranspose(original: KernelFunc): KernelFunc {
   return (args) => {
@@ -631,8 +420,8 @@ type Wrap = (original: KernelFunc) => KernelFunc;
 
 /** Kernels tfjs-backend-wasm has, wrapped to take a faster route where one exists. */
 const WRAPPED_KERNELS: ReadonlyArray<readonly [string, Wrap]> = [
-  [tf.BatchMatMul, (original) => untransposed(tf.BatchMatMul, original)],
-  [tf._FusedMatMul, (original) => untransposed(tf._FusedMatMul, original)],
+  [tf.BatchMatMul, (original) => fasterMatMul(tf.BatchMatMul, original)],
+  [tf._FusedMatMul, (original) => fasterMatMul(tf._FusedMatMul, original)],
   [tf.Sum, leadingAxesInPlace],
   [tf.Identity, sharingIdentity],
   [tf.Transpose, fasterTranspose],

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
-import { simplifyPermutation } from '../../engine/backend/wasmGradKernels';
+import { simplifyPermutation } from '../../engine/backend/kernelScope';
 import {
   CS_COUNT_LOGITS,
   CS_MASK_FORWARD,

@@ -18,6 +18,7 @@ import {
   type NesterovStepAttrs,
 } from '../../cs/csKernelNames';
 import { replaceKernel } from '../replaceKernel';
+import { mayHoldPackedCopy } from '../wasmMatMul';
 import { CS_KERNELS_WASM_PLAIN, CS_KERNELS_WASM_SHARED } from './csKernelsWasm';
 
 const BACKEND = 'wasm';
@@ -359,10 +360,11 @@ const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (kernel
 /**
  * The CS step of one masked kernel (csKernels.wat maskedStep). The four updated tensors are written
  * over their inputs where that is safe: each input's data belongs to it alone (a reference count of
- * 1, so no other tensor sees it change), and the element count is a multiple of 4 (the loop's
- * overlapping last group would read values it already updated). Such outputs share their input's
- * data, which the caller sees as the same dataId and need not assign. On LeNet-300-100 this saved
- * four 1 MB allocations per layer, and the cache misses of writing fresh memory (PROFILE.md).
+ * 1, so no other tensor sees it change), XNNPACK holds no packed copy of it that would go stale
+ * (wasmMatMul.ts), and the element count is a multiple of 4 (the loop's overlapping last group would
+ * read values it already updated). Such outputs share their input's data, which the caller sees as
+ * the same dataId and need not assign. On LeNet-300-100 this saved four 1 MB allocations per layer,
+ * and the cache misses of writing fresh memory (PROFILE.md).
  */
 const maskedStep: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
@@ -372,7 +374,10 @@ const maskedStep: KernelFunc = ({ inputs, backend, attrs }) => {
     input(inputs, name, CS_MASKED_STEP, size),
   );
   const updated = [w, wBuf, s, sBuf];
-  const inPlace = size % 4 === 0 && size >= 4 && updated.every((t) => wasm.refCount(t.dataId) === 1);
+  const inPlace =
+    size % 4 === 0 &&
+    size >= 4 &&
+    updated.every((t) => wasm.refCount(t.dataId) === 1 && !mayHoldPackedCopy(t.dataId));
   const outs = inPlace
     ? updated.map((t) => {
         wasm.incRef(t.dataId);

@@ -1,0 +1,176 @@
+// The wasm matmul's two routes (engine/backend/wasmMatMul.ts): which one each product of a training
+// step takes, that both give cpu's products, and that a weight XNNPACK has packed is never updated in
+// place behind its cached copy.
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../engine/backend/selectBackend';
+import { chooseMatMulRoute, mayHoldPackedCopy, type MatMulShape } from '../../engine/backend/wasmMatMul';
+import { maskedStep } from '../../engine/cs/maskedStep';
+import { NesterovSgd } from '../../engine/cs/nesterovSgd';
+import { makeRng } from '../support/seededRandom';
+
+const product = (m: number, k: number, n: number, transposeA = false, transposeB = false): MatMulShape => ({
+  m,
+  k,
+  n,
+  transposeA,
+  transposeB,
+});
+
+function randomValues(rand: () => number, size: number): Float32Array {
+  return Float32Array.from({ length: size }, () => rand() * 2 - 1);
+}
+
+/** op(a)·op(b) in float64 from row-major a and b, for products too large to compare by eye. */
+function reference(a: Float32Array, b: Float32Array, s: MatMulShape): Float64Array {
+  const out = new Float64Array(s.m * s.n);
+  const at = (i: number, p: number) => (s.transposeA ? a[p * s.m + i] : a[i * s.k + p]);
+  const bt = (p: number, j: number) => (s.transposeB ? b[j * s.k + p] : b[p * s.n + j]);
+  for (let i = 0; i < s.m; i++)
+    for (let j = 0; j < s.n; j++) {
+      let sum = 0;
+      for (let p = 0; p < s.k; p++) sum += at(i, p) * bt(p, j);
+      out[i * s.n + j] = sum;
+    }
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: Float64Array, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: size`);
+  for (let i = 0; i < actual.length; i++) {
+    const tolerance = 1e-4 * (1 + Math.abs(expected[i]));
+    if (Math.abs(actual[i] - expected[i]) > tolerance) {
+      assert.fail(`${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+describe('wasm matmul routes', () => {
+  describe('the route each product takes', () => {
+    it('packs the batch, not the weights, in a dense layer forward pass at a training batch size', () => {
+      // LeNet-300-100's first layer at batch 64: x [64, 784] · W [784, 300].
+      assert.equal(chooseMatMulRoute(product(64, 784, 300), false), 'pack-a');
+      // Its input gradient dy · W^T, W as given ([n, k] already).
+      assert.equal(chooseMatMulRoute(product(64, 100, 300, false, true), false), 'pack-a');
+    });
+
+    it('packs B where B is the smaller operand to pack', () => {
+      // The weight gradient x^T · dy: dy [64, 300] is the small one.
+      assert.equal(chooseMatMulRoute(product(784, 64, 300, true, false), false), 'pack-b');
+      // Evaluation at batch 500: the batch is larger than the layer.
+      assert.equal(chooseMatMulRoute(product(500, 784, 300), false), 'pack-b');
+      // A layer of 10 outputs.
+      assert.equal(chooseMatMulRoute(product(64, 100, 10), false), 'pack-b');
+    });
+
+    it('packs B when XNNPACK already holds its packed copy, whatever the shapes', () => {
+      assert.equal(chooseMatMulRoute(product(64, 784, 300), true), 'pack-b');
+      // Transposed, B is a fresh transpose that was never packed.
+      assert.equal(chooseMatMulRoute(product(64, 100, 300, false, true), true), 'pack-a');
+    });
+  });
+
+  describe('on the wasm backend', function () {
+    this.timeout(60_000);
+    before(async () => {
+      await selectBackend('wasm', undefined, { wasmThreads: 1 });
+    });
+
+    it('gives the product by either route, with every transpose flag, and frees its intermediates', () => {
+      const rand = makeRng(31);
+      // [m, k, n]: pack-a for the first two (a small batch against a wide layer), pack-b for the last.
+      const shapes: [number, number, number][] = [
+        [4, 50, 60],
+        [5, 33, 17],
+        [40, 20, 6],
+      ];
+      for (const [m, k, n] of shapes) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            const s = product(m, k, n, transposeA, transposeB);
+            const a = randomValues(rand, m * k);
+            const b = randomValues(rand, k * n);
+            const before = tf.memory().numTensors;
+            const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+            const out = tf.tidy(() =>
+              tf.matMul(
+                tf.tensor(a, transposeA ? [k, m] : [m, k]),
+                tf.tensor(b, transposeB ? [n, k] : [k, n]),
+                transposeA,
+                transposeB,
+              ),
+            );
+            assert.deepEqual(out.shape, [m, n]);
+            const label = `[${m}, ${k}, ${n}] transposeA=${transposeA} transposeB=${transposeB} (${chooseMatMulRoute(s, false)})`;
+            assertClose(out.dataSync() as Float32Array, reference(a, b, s), label);
+            out.dispose();
+            assert.equal(tf.memory().numTensors, before, `${label}: tensors`);
+            assert.equal(
+              (tf.backend() as unknown as { numDataIds(): number }).numDataIds(),
+              heap,
+              `${label}: heap`,
+            );
+          }
+        }
+      }
+    });
+
+    it('keeps a rank-3 product of one batch rank 3', () => {
+      const out = tf.tidy(() => tf.matMul(tf.ones([1, 4, 50]), tf.ones([1, 50, 60])));
+      assert.deepEqual(out.shape, [1, 4, 60]);
+      assert.ok((out.dataSync() as Float32Array).every((v) => v === 50));
+      out.dispose();
+    });
+
+    it('packs a weight used again (evaluation batches), and then never updates it in place', () => {
+      const rand = makeRng(77);
+      const [m, k, n] = [4, 64, 48];
+      // Made in a tidy, so that each variable's data is its own (a reference count of 1).
+      const variable = (values: Float32Array) => tf.tidy(() => tf.variable(tf.tensor(values, [k, n])));
+      const w = variable(randomValues(rand, k * n));
+      const x = tf.tensor(randomValues(rand, m * k), [m, k]);
+      const times = () => tf.tidy(() => tf.matMul(x, w)).dataSync() as Float32Array;
+      const expected = () =>
+        reference(x.dataSync() as Float32Array, w.dataSync() as Float32Array, product(m, k, n));
+      /** One CS step of `weight` (with fresh logits); true if its data was updated in place. */
+      const csStep = (weight: tf.Variable): boolean => {
+        const logits = variable(new Float32Array(k * n));
+        const weightOpt = new NesterovSgd([weight], { momentum: 0.9, weightDecay: 0 });
+        const maskOpt = new NesterovSgd([logits], { momentum: 0.9, weightDecay: 0 });
+        const before = weight.dataId;
+        tf.tidy(() =>
+          maskedStep(weight, logits, tf.onesLike(weight), tf.onesLike(weight), {
+            weightOpt,
+            maskOpt,
+            temperature: 1,
+            scale: 1,
+            lambda: 0,
+            learningRate: 0.5,
+            maskLearningRate: 0.1,
+          }),
+        );
+        weightOpt.dispose();
+        maskOpt.dispose();
+        logits.dispose();
+        return weight.dataId === before;
+      };
+
+      // A weight never packed is updated in place (so the check below can tell the two apart).
+      const unpacked = variable(randomValues(rand, k * n));
+      assert.equal(csStep(unpacked), true, 'an unpacked weight is updated in place');
+      unpacked.dispose();
+
+      // The first product packs the batch; the second one, seeing the same weight again, packs it.
+      assertClose(times(), expected(), 'first product');
+      assert.equal(mayHoldPackedCopy(w.dataId), false);
+      assertClose(times(), expected(), 'second product');
+      assert.equal(mayHoldPackedCopy(w.dataId), true);
+
+      // A CS step on the packed weight must not write over it, or the next product would multiply by
+      // XNNPACK's stale copy.
+      assert.equal(csStep(w), false, 'the packed weight was updated in place');
+      assertClose(times(), expected(), 'product after the update');
+      tf.dispose([w, x]);
+    });
+  });
+});
