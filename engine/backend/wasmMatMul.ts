@@ -8,6 +8,7 @@
 // packing A^T (batch x inputs) and transposing B and C costs about a third of packing B there. The
 // kernel's own path is taken only for one batch with neither operand transposed (otherwise a scalar
 // loop nest runs), so both routes hand it exactly that, doing any transposes explicitly.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DataId, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope, need } from './kernelScope';
 
@@ -35,14 +36,19 @@ export const PACK_COST = 7;
  * batches, a frozen layer) rather than one training replaces every step: packed once, XNNPACK keeps
  * the packed copy for every later product, so packing it costs nothing.
  */
-export function chooseMatMulRoute(s: MatMulShape, bUsedBefore: boolean): MatMulRoute {
+export function chooseMatMulRoute(
+  s: MatMulShape,
+  bUsedBefore: boolean,
+  bTransposedKnown = false,
+): MatMulRoute {
   if (bUsedBefore && !s.transposeB) return 'pack-b';
   const { m, k, n } = s;
   // pack-b: transposes for the flags, then B packed.
   const packB = PACK_COST * k * n + (s.transposeA ? m * k : 0) + (s.transposeB ? k * n : 0);
-  // pack-a: B^T and A^T as XNNPACK wants them (free where the flag already has them so), A^T packed,
-  // and C^T transposed back.
-  const packA = PACK_COST * k * m + (s.transposeB ? 0 : k * n) + (s.transposeA ? 0 : m * k) + m * n;
+  // pack-a: B^T and A^T as XNNPACK wants them (free where the flag already has them so, or B^T is
+  // known: recordTransposed), A^T packed, and C^T transposed back.
+  const packA =
+    PACK_COST * k * m + (s.transposeB || bTransposedKnown ? 0 : k * n) + (s.transposeA ? 0 : m * k) + m * n;
   return packA < packB ? 'pack-a' : 'pack-b';
 }
 
@@ -58,6 +64,23 @@ const seenAsB = new WeakSet<DataId>();
 /** True if XNNPACK may have packed `dataId` into a cached operator (so it must not change in place). */
 export function mayHoldPackedCopy(dataId: DataId): boolean {
   return packedData.has(dataId);
+}
+
+/**
+ * Transposes made alongside a tensor by the kernel that made it (the CS mask forward writes W*mc both
+ * ways in one pass), by the tensor's data. A weak map: an entry goes with its tensor's data.
+ */
+const transposes = new WeakMap<DataId, TensorInfo>();
+
+/** Records that `transposed` (a matrix, alive as long as the caller keeps it) is `of`'s transpose. */
+export function recordTransposed(of: DataId, transposed: TensorInfo): void {
+  transposes.set(of, transposed);
+}
+
+/** `b`'s recorded transpose if its data is still there (a disposed one is not). */
+function knownTranspose(backend: BackendWasm, b: TensorInfo): TensorInfo | undefined {
+  const t = transposes.get(b.dataId);
+  return t !== undefined && backend.refCount(t.dataId) > 0 ? t : undefined;
 }
 
 /** The matrix of a single-batch operand, as rank 3 (the wasm kernels' own layout for a batch of one). */
@@ -93,7 +116,8 @@ export function fasterMatMul(kernelName: string, original: KernelFunc): KernelFu
       (attrs?.activation === undefined || attrs.activation === 'linear');
     const usedBefore = seenAsB.has(b.dataId);
     if (!transposeB) seenAsB.add(b.dataId);
-    const route = plain ? chooseMatMulRoute(shape, usedBefore) : 'pack-b';
+    const bT = transposeB ? undefined : knownTranspose(backend as BackendWasm, b);
+    const route = plain ? chooseMatMulRoute(shape, usedBefore, bT !== undefined) : 'pack-b';
     const rank = Math.max(a.shape.length, b.shape.length);
     const outShape = [...new Array<number>(rank - 2).fill(1), shape.m, shape.n];
     if (route === 'pack-b') {
@@ -122,7 +146,8 @@ export function fasterMatMul(kernelName: string, original: KernelFunc): KernelFu
         result = run(matrix(a, ma, transposeA), matrix(b, mb, transposeB), inputs);
       } else {
         // C^T = op(B)^T · op(A)^T; op(B)^T is B itself when transposeB, op(A)^T is A when transposeA.
-        const cT = run(matrix(b, mb, !transposeB), matrix(a, ma, !transposeA), {});
+        const left = bT !== undefined ? scope.reshape(bT, [1, shape.n, shape.k]) : matrix(b, mb, !transposeB);
+        const cT = run(left, matrix(a, ma, !transposeA), {});
         result = scope.transpose(cT, [0, 2, 1]);
       }
       // The result may be a reshape of an output of ours (sharing its data); its shape is ours to set.

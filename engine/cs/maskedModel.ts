@@ -34,6 +34,8 @@ export interface SoftMask {
   effective: tf.Tensor;
   /** sum(mc): the mask's share of the penalty. */
   sum: tf.Scalar;
+  /** (W * mc)^T, where the backend's kernel writes it too: its matmul reads it (kept for the step). */
+  transposed?: tf.Tensor;
 }
 
 /** A non-mask variable of the model: kernels, biases, batch-norm parameters and statistics. */
@@ -154,8 +156,8 @@ export class MaskedModel {
     if (this.mode.kind !== 'soft') throw new Error(`softMasks() in ${this.mode.kind} mode`);
     const attrs = { temperature: this.mode.temperature, scale: this.scale };
     return this.masked.map((kernel) => {
-      const [mc, effective, sum] = maskForward(kernel.logits, kernel.weight, attrs);
-      return { kernel, mc, effective, sum };
+      const [mc, effective, sum, transposed] = maskForward(kernel.logits, kernel.weight, attrs);
+      return { kernel, mc, effective, sum, transposed };
     });
   }
 

@@ -67,18 +67,23 @@ export function maskGrad(
   return tf.engine().runKernel(CS_MASK_GRAD, { dy, w, mc }, { ...a }) as unknown as [tf.Tensor, tf.Tensor];
 }
 
-/** [mc, W * mc, sum(mc)]: one kernel where the backend has it, else stock ones. Not differentiable. */
+/**
+ * [mc, W * mc, sum(mc)] and, where the kernel writes it in the same pass, (W * mc)^T, which the
+ * backend's matmul then uses for the forward product (wasmMatMul.ts): it must live as long as W * mc.
+ * One kernel where the backend has it, else stock ones. Not differentiable.
+ */
 export function maskForward(
   s: tf.Tensor,
   w: tf.Tensor,
   a: MaskForwardAttrs,
-): [tf.Tensor, tf.Tensor, tf.Scalar] {
+): [tf.Tensor, tf.Tensor, tf.Scalar, tf.Tensor?] {
   const { temperature, scale } = a;
   if (tf.getKernel(CS_MASK_FORWARD, tf.getBackend()) !== undefined) {
     return tf.engine().runKernel(CS_MASK_FORWARD, { s, w }, { temperature, scale }) as unknown as [
       tf.Tensor,
       tf.Tensor,
       tf.Scalar,
+      tf.Tensor?,
     ];
   }
   return tf.tidy(() => {

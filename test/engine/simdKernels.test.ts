@@ -31,9 +31,16 @@ function seeded(n: number, seed: number, spread: number): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * spread);
 }
 
-function run(kernel: string, inputs: Record<string, Float32Array>, attrs: object): Float32Array[] {
+function run(
+  kernel: string,
+  inputs: Record<string, Float32Array>,
+  attrs: object,
+  shape?: number[],
+): Float32Array[] {
   return tf.tidy(() => {
-    const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor1d(v)]));
+    const tensors = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v, shape ?? [v.length])]),
+    );
     const out = tf.engine().runKernel(kernel, tensors, { ...attrs }) as tf.Tensor[];
     return out.map((t) => t.dataSync() as Float32Array);
   });
@@ -57,18 +64,25 @@ for (const threads of [1, 2]) {
     });
 
     it('mask forward: mc = scale * sigmoid(T*s) to 4 ulps, W * mc and sum(mc) from those mc', () => {
+      // Vectors of every size, and matrices: those with both sides multiples of 4 take the tiled pass,
+      // which writes (W * mc)^T too; the others the plain one.
+      const shapes = [...SIZES.map((n) => [n]), [4, 4], [8, 12], [12, 8], [784, 300], [6, 8], [8, 10]];
       // T*s spans saturation on both sides (|T*s| up to 200) and the region around 0.
       for (const [temperature, spread] of [
         [1, 8],
         [37.5, 4],
         [200, 1],
       ]) {
-        for (const n of SIZES) {
+        for (const shape of shapes) {
+          const n = shape.reduce((a, b) => a * b, 1);
           const s = seeded(n, n + 1, spread);
           const w = seeded(n, n + 2, 1);
           const scale = 1 / (1 / (1 + Math.exp(0.3)));
-          const [mc, y, sum] = run(CS_MASK_FORWARD, { s, w }, { temperature, scale });
-          const label = `n ${n}, T ${temperature}`;
+          const tiled = shape.length === 2 && shape.every((d) => d % 4 === 0);
+          const outputs = run(CS_MASK_FORWARD, { s, w }, { temperature, scale }, shape);
+          const [mc, y, sum] = outputs;
+          const label = `[${shape}], T ${temperature}`;
+          assert.equal(outputs.length, tiled ? 4 : 3, `${label}: outputs`);
           for (let i = 0; i < n; i++) {
             const x = f(s[i] * f(temperature));
             const exact = scale / (1 + Math.exp(-x));
@@ -81,12 +95,19 @@ for (const threads of [1, 2]) {
             Array.from(w, (wi, i) => f(wi * mc[i])),
             `${label}: y`,
           );
+          if (tiled) {
+            const [rows, cols] = shape;
+            assertSame(
+              outputs[3],
+              Array.from({ length: n }, (_, k) => y[(k % rows) * cols + Math.floor(k / rows)]),
+              `${label}: y transposed`,
+            );
+          }
           const exactSum = mc.reduce((a, b) => a + b, 0);
-          // Added up in float64, rounded once.
-          assert.ok(
-            Math.abs(sum[0] - exactSum) <= 2 ** -24 * exactSum,
-            `${label}: sum ${sum[0]} vs ${exactSum}`,
-          );
+          // Added up in float64 and rounded once; the tiled pass first adds a tile's four rows in
+          // float32, three roundings of positive values.
+          const sumTolerance = (tiled ? 4 : 1) * 2 ** -24 * exactSum;
+          assert.ok(Math.abs(sum[0] - exactSum) <= sumTolerance, `${label}: sum ${sum[0]} vs ${exactSum}`);
         }
       }
     });
@@ -100,6 +121,19 @@ for (const threads of [1, 2]) {
       );
       assert.deepEqual(Array.from(mc, Number.isNaN), [false, true, false, false, true]);
       assert.deepEqual(Array.from(y, Number.isNaN), [false, true, false, false, true]);
+      // The tiled pass, a NaN in each row of a 4 x 4 tile.
+      const tile = Float32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? NaN : i - 8));
+      const [mcTile, , , yT] = run(
+        CS_MASK_FORWARD,
+        { s: tile, w: new Float32Array(16).fill(1) },
+        { temperature: 2, scale: 1 },
+        [4, 4],
+      );
+      assert.deepEqual(Array.from(mcTile, Number.isNaN), Array.from(tile, Number.isNaN));
+      assert.deepEqual(
+        Array.from(yT, Number.isNaN),
+        Array.from(tile, (_, k) => Number.isNaN(tile[(k % 4) * 4 + Math.floor(k / 4)])),
+      );
     });
 
     it('mask gradient: dW = dy*mc and ds = (dy*W + lambda) * (mc*(1 - mc/scale)*T), bit for bit', () => {
@@ -217,6 +251,15 @@ for (const threads of [1, 2]) {
           { s: new Float32Array(n), w: new Float32Array(n) },
           { temperature: 1, scale: 1 },
         );
+        // A matrix takes the tiled pass, with its fourth output.
+        if (n === 4096) {
+          run(
+            CS_MASK_FORWARD,
+            { s: new Float32Array(n), w: new Float32Array(n) },
+            { temperature: 1, scale: 1 },
+            [64, 64],
+          );
+        }
         // 4096 elements are updated in place: the outputs share the inputs' data.
         const zeros = () => new Float32Array(n);
         run(

@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { chooseMatMulRoute, mayHoldPackedCopy, type MatMulShape } from '../../engine/backend/wasmMatMul';
+import { CS_MASK_FORWARD } from '../../engine/cs/csKernelNames';
 import { maskedStep } from '../../engine/cs/maskedStep';
 import { NesterovSgd } from '../../engine/cs/nesterovSgd';
 import { makeRng } from '../support/seededRandom';
@@ -120,6 +121,33 @@ describe('wasm matmul routes', () => {
       assert.deepEqual(out.shape, [1, 4, 60]);
       assert.ok((out.dataSync() as Float32Array).every((v) => v === 50));
       out.dispose();
+    });
+
+    it("takes the mask forward's transpose of W * mc for the product, and only while it lives", () => {
+      const rand = makeRng(5);
+      const [m, k, n] = [3, 8, 12];
+      const x = tf.tensor(randomValues(rand, m * k), [m, k]);
+      const s = tf.tensor(randomValues(rand, k * n), [k, n]);
+      const w = tf.tensor(randomValues(rand, k * n), [k, n]);
+      for (const keepTranspose of [true, false]) {
+        const [mc, effective, sum, transposed] = tf
+          .engine()
+          .runKernel(CS_MASK_FORWARD, { s, w }, { temperature: 1.5, scale: 1.2 }) as tf.Tensor[];
+        assert.ok(transposed, 'a [8, 12] kernel takes the tiled pass');
+        // The product reads the transpose where it is alive; disposed, it transposes W * mc itself.
+        // Its freed block, likely the next one of its size the heap gives out, is overwritten.
+        const clobber = keepTranspose ? null : (transposed.dispose(), tf.fill([n, k], 1e6));
+        const out = tf.matMul(x, effective);
+        clobber?.dispose();
+        const label = keepTranspose ? 'with the transpose' : 'after it was disposed';
+        assertClose(
+          out.dataSync() as Float32Array,
+          reference(x.dataSync() as Float32Array, effective.dataSync() as Float32Array, product(m, k, n)),
+          label,
+        );
+        tf.dispose([mc, effective, sum, transposed, out]);
+      }
+      tf.dispose([x, s, w]);
     });
 
     it('packs a weight used again (evaluation batches), and then never updates it in place', () => {
