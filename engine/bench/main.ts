@@ -4,6 +4,7 @@
 // progress always goes to stderr so that stdout stays machine-readable.
 import * as tf from '@tensorflow/tfjs-core';
 import Table from 'cli-table3';
+import { kernelsUseFusedMultiplyAdd } from '../backend/simd/relaxedSimd';
 import { benchMemory, type MemoryReport } from './memoryBench';
 import { benchStatsOverhead, type StatsOverheadResult } from './statsOverhead';
 import { availableParallelism } from 'node:os';
@@ -126,10 +127,6 @@ async function benchBackend(backend: BenchBackend, threads: number, notes: strin
       },
     ];
   }
-  if (backend === 'wasm') {
-    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    notes.push(`wasm, ${threads} thread(s): SIMD ${simd ? 'on' : 'off'}.`);
-  }
   const rows: BenchRow[] = [];
   for (const c of CASES) {
     const plan = planFor(backend, c);
@@ -159,6 +156,14 @@ async function benchBackend(backend: BenchBackend, threads: number, notes: strin
       );
     }
     if (!r.finite) notes.push(`${backend} ${c.model}: the loss went non-finite; its timings may be off.`);
+  }
+  if (backend === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    // Known once our kernels have compiled, i.e. after the cases ran.
+    const fused = kernelsUseFusedMultiplyAdd() === true;
+    notes.push(
+      `wasm, ${threads} thread(s): SIMD ${simd ? 'on' : 'off'}; our kernels' multiply-adds ${fused ? 'fused (relaxed SIMD)' : 'not fused'}.`,
+    );
   }
   return rows;
 }

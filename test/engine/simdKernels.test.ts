@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { WASM_SIMD_KERNEL_NAMES } from '../../engine/backend/simd/wasmSimdKernels';
 import { simplifyPermutation } from '../../engine/backend/kernelScope';
+import { allowFusedMultiplyAdd, kernelsUseFusedMultiplyAdd } from '../../engine/backend/simd/relaxedSimd';
 import {
   CS_COUNT_LOGITS,
   CS_MASK_FORWARD,
@@ -395,8 +396,17 @@ function filterGradReference(
 }
 
 describe('wasm Conv2D filter gradient (csKernels.wat convFilterGrad)', () => {
-  for (const threads of [1, 2]) {
-    it(`is the float64 sum of the products to float32 rounding, padded channels, strides and borders included (${threads} thread${threads === 1 ? '' : 's'})`, async () => {
+  after(() => allowFusedMultiplyAdd(true));
+  // The fused build (relaxed SIMD's multiply-add) wherever the engine has it, as Node 20 and later do;
+  // the plain one as engines without it run.
+  for (const [threads, fused] of [
+    [1, true],
+    [2, true],
+    [1, false],
+    [2, false],
+  ] as const) {
+    it(`is the float64 sum of the products to float32 rounding, padded channels, strides and borders included (${threads} thread${threads === 1 ? '' : 's'}, ${fused ? 'fused' : 'plain'} multiply-adds)`, async () => {
+      allowFusedMultiplyAdd(fused);
       await selectBackend('wasm', undefined, { wasmThreads: threads });
       // [x shape, filter size, out channels, stride, 'same' or 'valid']: Conv-2's two layers (small
       // images), whole 4 x 8 tiles, padded channel counts, a stride of 2, a 1x1 filter.
@@ -431,6 +441,7 @@ describe('wasm Conv2D filter gradient (csKernels.wat convFilterGrad)', () => {
           return out.dataSync();
         });
         assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+        assert.equal(kernelsUseFusedMultiplyAdd(), fused, 'the build that ran');
         const ref = filterGradReference(
           x,
           dy,

@@ -19,7 +19,13 @@ import {
 } from '../../cs/csKernelNames';
 import { replaceKernel } from '../replaceKernel';
 import { mayHoldPackedCopy, recordTransposed } from '../wasmMatMul';
-import { CS_KERNELS_WASM_PLAIN, CS_KERNELS_WASM_SHARED } from './csKernelsWasm';
+import {
+  CS_KERNELS_WASM_PLAIN,
+  CS_KERNELS_WASM_PLAIN_FMA,
+  CS_KERNELS_WASM_SHARED,
+  CS_KERNELS_WASM_SHARED_FMA,
+} from './csKernelsWasm';
+import { compileFusedOrPlain, fusedMultiplyAddAllowed } from './relaxedSimd';
 
 const BACKEND = 'wasm';
 
@@ -129,18 +135,26 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
   return memory;
 }
 
-/** One instance per backend memory: a backend re-created with another thread count has a new one. */
-const instances = new WeakMap<WebAssembly.Memory, CsKernelExports>();
+/**
+ * One instance per backend memory (a backend re-created with another thread count has a new one), made
+ * again if the build it may use changed (relaxedSimd.ts allowFusedMultiplyAdd).
+ */
+const instances = new WeakMap<WebAssembly.Memory, { kernels: CsKernelExports; fusedAllowed: boolean }>();
 
 function kernelsFor(backend: BackendWasm): CsKernelExports {
   const memory = backendMemory(backend);
-  let kernels = instances.get(memory);
+  const cached = instances.get(memory);
+  let kernels = cached?.fusedAllowed === fusedMultiplyAddAllowed() ? cached.kernels : undefined;
   if (kernels === undefined) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = Buffer.from(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN, 'base64');
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    const bytes = (base64: string) => Buffer.from(base64, 'base64');
+    const { module } = compileFusedOrPlain(
+      bytes(shared ? CS_KERNELS_WASM_SHARED_FMA : CS_KERNELS_WASM_PLAIN_FMA),
+      bytes(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN),
+    );
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
     kernels = instance.exports as unknown as CsKernelExports;
-    instances.set(memory, kernels);
+    instances.set(memory, { kernels, fusedAllowed: fusedMultiplyAddAllowed() });
   }
   return kernels;
 }
