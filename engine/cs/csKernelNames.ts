@@ -52,3 +52,9 @@ export interface MaskedStepAttrs extends MaskGradAttrs {
  * then for each edge how many s < edge (cumulative histogram counts). For the layer statistics.
  */
 export const CS_COUNT_LOGITS = 'SparsityLabCountLogits';
+
+/**
+ * Inputs x (a ReLU's input) and dy; output dx = dy where x > 0, 0 where x <= 0 and NaN where x is
+ * NaN: ReLU's gradient in one pass (tfjs-core's is dy * cast(step(x)), three).
+ */
+export const RELU_GRAD = 'SparsityLabReluGrad';

@@ -19,6 +19,7 @@ import {
   CS_MASK_GRAD,
   CS_MASKED_STEP,
   NESTEROV_STEP,
+  RELU_GRAD,
 } from '../../engine/cs/csKernelNames';
 import { countLogits } from '../../engine/cs/countLogits';
 import { makeRng } from '../support/seededRandom';
@@ -42,8 +43,8 @@ function run(
     const tensors = Object.fromEntries(
       Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v, shape ?? [v.length])]),
     );
-    const out = tf.engine().runKernel(kernel, tensors, { ...attrs }) as tf.Tensor[];
-    return out.map((t) => t.dataSync() as Float32Array);
+    const out = tf.engine().runKernel(kernel, tensors, { ...attrs }) as tf.Tensor | tf.Tensor[];
+    return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -232,6 +233,16 @@ for (const threads of [1, 2]) {
             ),
           );
         }
+      }
+    });
+
+    it('ReLU gradient: dy where x > 0, +0 where x <= 0, NaN where x is NaN', () => {
+      for (const n of SIZES) {
+        const x = seeded(n, 11 * n, 1).map((v, i) => (i % 7 === 3 ? 0 : i % 11 === 5 ? NaN : v));
+        const dy = seeded(n, 11 * n + 1, 2);
+        const [dx] = run(RELU_GRAD, { x, dy }, {});
+        const expected = Array.from(x, (xi, i) => (Number.isNaN(xi) ? NaN : xi > 0 ? dy[i] : 0));
+        assertSame(dx, expected, `n ${n}: dx`);
       }
     });
 

@@ -16,6 +16,7 @@ import {
   CS_MASK_GRAD,
   CS_MASKED_STEP,
   NESTEROV_STEP,
+  RELU_GRAD,
 } from '../../engine/cs/csKernelNames';
 import { zipSync } from 'fflate';
 import { resolveNative, selectBackend } from '../../engine/backend/selectBackend';
@@ -128,7 +129,16 @@ describe("'webgpu' kernel coverage", function () {
     // mask, schedules.test.ts for the optimiser, searchStep.test.ts for the whole search step), so
     // webgpu needs no such kernel.
     // The statistics' counting kernel serves the host path only (layerStats.ts); GPUs reduce on device.
-    const hostOnly = new Set([CS_MASK_FORWARD, CS_MASK_GRAD, CS_MASKED_STEP, NESTEROV_STEP, CS_COUNT_LOGITS]);
+    // ReLU's one-pass gradient likewise: elsewhere reluGradient.ts composes tfjs-core's Step, Cast and
+    // Multiply.
+    const hostOnly = new Set([
+      CS_MASK_FORWARD,
+      CS_MASK_GRAD,
+      CS_MASKED_STEP,
+      NESTEROV_STEP,
+      CS_COUNT_LOGITS,
+      RELU_GRAD,
+    ]);
     const missing = [...needed.entries()]
       .filter(([name]) => !hostOnly.has(name) && tf.getKernel(name, 'webgpu') === undefined)
       .map(([name, users]) => `${name} (${[...users].join(', ')})`);

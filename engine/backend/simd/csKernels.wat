@@ -252,6 +252,24 @@
         (f64.add (f64x2.extract_lane 0 (local.get $accLow)) (f64x2.extract_lane 1 (local.get $accLow))))))
 
 
+  ;; dx = x > 0 ? dy : 0, NaN where x is NaN (as tfjs-core's dy * step(x) gives): ReLU's gradient.
+  ;; The mask of x > 0 keeps dy's bits; x != x's all-ones lanes are a NaN.
+  (func (export "reluGrad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $i i32) (local $last i32) (local $xv v128)
+    (local.set $last (i32.shl (i32.sub (local.get $n) (i32.const 4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (local.set $xv (v128.load (i32.add (local.get $x) (local.get $i))))
+        (v128.store (i32.add (local.get $dx) (local.get $i))
+          (v128.or
+            (v128.and (v128.load (i32.add (local.get $dy) (local.get $i)))
+              (f32x4.gt (local.get $xv) (v128.const f32x4 0 0 0 0)))
+            (f32x4.ne (local.get $xv) (local.get $xv))))
+        (br_if $done (i32.eq (local.get $i) (local.get $last)))
+        (local.set $i (select (local.get $last) (i32.add (local.get $i) (i32.const 16))
+          (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $last))))
+        (br $next))))
+
   ;; dw = dy * mc;  ds = (dy * w + lambda) * (mc * (1 - mc * invScale) * t)
   (func (export "maskGrad") (param $dy i32) (param $w i32) (param $mc i32) (param $dw i32) (param $ds i32)
       (param $n i32) (param $t f32) (param $invScale f32) (param $lambda f32)

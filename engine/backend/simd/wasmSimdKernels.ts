@@ -12,11 +12,13 @@ import {
   CS_MASK_GRAD,
   CS_MASKED_STEP,
   NESTEROV_STEP,
+  RELU_GRAD,
   type MaskForwardAttrs,
   type MaskGradAttrs,
   type MaskedStepAttrs,
   type NesterovStepAttrs,
 } from '../../cs/csKernelNames';
+import { registerReluGradient } from '../reluGradient';
 import { replaceKernel } from '../replaceKernel';
 import { mayHoldPackedCopy, recordTransposed } from '../wasmMatMul';
 import {
@@ -75,6 +77,7 @@ interface CsKernelExports {
       ...[wLr: number, wMomentum: number, wDecay: number, sLr: number, sMomentum: number, sDecay: number],
     ]
   ): void;
+  reluGrad(x: number, dy: number, dx: number, n: number): void;
   nesterovStep(
     p: number,
     grad: number,
@@ -376,6 +379,13 @@ const maskGrad = elementwise(CS_MASK_GRAD, ['dy', 'w', 'mc'], 2, (kernels, at, n
   kernels.maskGrad(dy, w, mc, dW, ds, n, temperature, 1 / scale, lambda);
 });
 
+const reluGradOutputs = elementwise(RELU_GRAD, ['x', 'dy'], 1, (kernels, at, n) => {
+  const [x, dy, dx] = at;
+  kernels.reluGrad(x, dy, dx, n);
+});
+/** One output, not a list of one: the engine hands a list back as a list, and a gradient must be a tensor. */
+const reluGrad: KernelFunc = (args) => (reluGradOutputs(args) as TensorInfo[])[0];
+
 const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (kernels, at, n, attrs) => {
   const { learningRate, momentum, weightDecay } = attrs as unknown as NesterovStepAttrs;
   const [p, grad, buf, pOut, bufOut] = at;
@@ -440,11 +450,13 @@ const SIMD_KERNELS: ReadonlyArray<readonly [string, KernelFunc]> = [
   [NESTEROV_STEP, nesterovStep],
   [CS_MASKED_STEP, maskedStep],
   [CS_COUNT_LOGITS, countLogits],
+  [RELU_GRAD, reluGrad],
 ];
 
 export const WASM_SIMD_KERNEL_NAMES: readonly string[] = SIMD_KERNELS.map(([name]) => name);
 
-/** Registers the engine's kernels for 'wasm'. Safe to call repeatedly. */
+/** Registers the engine's kernels for 'wasm', and the ReLU gradient that uses one. Safe to call repeatedly. */
 export function registerWasmSimdKernels(): void {
   for (const [kernelName, kernelFunc] of SIMD_KERNELS) replaceKernel(BACKEND, kernelName, kernelFunc);
+  registerReluGradient();
 }
