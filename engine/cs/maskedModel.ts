@@ -4,7 +4,7 @@
 // with one that returns `W * mask(s)` puts the mask inside every forward pass, so gradients reach both
 // W and the mask logits s, and any Layers model (the zoo's or the user's) gets CS without rewriting it.
 import * as tf from '@tensorflow/tfjs-core';
-import { maskForward } from './maskedWeight';
+import { maskForward, softMask } from './maskedWeight';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { MaskableLayer } from '../models/maskableLayers';
 
@@ -131,7 +131,7 @@ export class MaskedModel {
     return tf.tidy(() => {
       switch (this.mode.kind) {
         case 'soft':
-          return tf.mul(tf.sigmoid(tf.mul(kernel.logits, this.mode.temperature)), this.scale);
+          return softMask(kernel.logits, { temperature: this.mode.temperature, scale: this.scale });
         case 'hard':
           return tf.mul(tf.cast(tf.greater(kernel.logits, 0), 'float32'), this.scale);
         case 'dense':

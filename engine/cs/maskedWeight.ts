@@ -87,7 +87,12 @@ export function maskForward(
     ];
   }
   return tf.tidy(() => {
-    const mc = tf.mul(tf.sigmoid(tf.mul(s, temperature)), scale);
+    const mc = softMask(s, a);
     return [mc, tf.mul(w, mc), tf.sum(mc)];
   });
+}
+
+/** mc = sigmoid(T*s) * scale from stock kernels: the soft mask wherever no fused kernel computes it. */
+export function softMask(s: tf.Tensor, { temperature, scale }: MaskForwardAttrs): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.sigmoid(tf.mul(s, temperature)), scale));
 }

@@ -35,10 +35,7 @@ function compile(bytes: BufferSource): WebAssembly.Module | undefined {
 }
 
 /** The module from `fused` where relaxed SIMD compiles here, else from `plain`. */
-export function compileFusedOrPlain(
-  fused: BufferSource,
-  plain: BufferSource,
-): { module: WebAssembly.Module; fused: boolean } {
+export function compileFusedOrPlain(fused: BufferSource, plain: BufferSource): WebAssembly.Module {
   let module = allowed ? compile(fused) : undefined;
   if (module === undefined && allowed && !flagTried) {
     flagTried = true;
@@ -46,9 +43,7 @@ export function compileFusedOrPlain(
     module = compile(fused);
   }
   lastFused = module !== undefined;
-  return module !== undefined
-    ? { module, fused: true }
-    : { module: new WebAssembly.Module(plain), fused: false };
+  return module ?? new WebAssembly.Module(plain);
 }
 
 /** Whether the CS kernels last compiled with fused multiply-adds (undefined before any compiled). */

@@ -151,7 +151,7 @@ function kernelsFor(backend: BackendWasm): CsKernelExports {
   if (kernels === undefined) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = (base64: string) => Buffer.from(base64, 'base64');
-    const { module } = compileFusedOrPlain(
+    const module = compileFusedOrPlain(
       bytes(shared ? CS_KERNELS_WASM_SHARED_FMA : CS_KERNELS_WASM_PLAIN_FMA),
       bytes(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN),
     );
