@@ -1,6 +1,6 @@
 // Compiles engine/backend/simd/csKernels.wat into engine/backend/simd/csKernelsWasm.ts: builds importing
 // a plain memory (tfjs-backend-wasm's single-threaded build) and a shared memory (its threaded build),
-// each also with convFilterGrad's multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd, for engines
+// each also with the convolutions' multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd, for engines
 // that have it), all as base64. `--check` writes nothing and exits 1 if the file is not current.
 //   node scripts/compileSimdKernels.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,27 +20,30 @@ const outPath = join(root, 'engine/backend/simd/csKernelsWasm.ts');
 const PLAIN_MEMORY = '(import "env" "memory" (memory 1)) ;; MEMORY';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared)) ;; MEMORY';
 
-// convFilterGrad's accumulations, acc += x * dy, as the .wat writes them; fused() rewrites these (and
+// The convolutions' accumulations, acc += x * w, as the .wat writes them; fused() rewrites these (and
 // only these: other kernels must stay bit for bit what their tests spell out) into one relaxed_madd.
 const MULTIPLY_ADD =
-  /\(f32x4\.add \(local\.get (\$a\d)\) \(f32x4\.mul \(local\.get \$s\) \(local\.get (\$d\d)\)\)\)/g;
-const FILTER_GRAD_MULTIPLY_ADDS = 8;
+  /\(f32x4\.add \(local\.get (\$a\d+)\) \(f32x4\.mul \(local\.get \$s\) \(local\.get (\$d\d)\)\)\)/g;
+/** The kernels fused, with how many multiply-adds each is written with. */
+const FUSED_KERNELS = { convFilterGrad: 8, conv2d: 8 };
 
 function fused(source) {
-  const start = source.indexOf('(func (export "convFilterGrad")');
-  const end = source.indexOf('(func ', start + 1);
-  if (start < 0 || end < 0) throw new Error(`${watPath}: convFilterGrad not found`);
-  let count = 0;
-  const body = source.slice(start, end).replace(MULTIPLY_ADD, (_, acc, dy) => {
-    count++;
-    return `(f32x4.relaxed_madd (local.get $s) (local.get ${dy}) (local.get ${acc}))`;
-  });
-  if (count !== FILTER_GRAD_MULTIPLY_ADDS) {
-    throw new Error(
-      `${watPath}: expected ${FILTER_GRAD_MULTIPLY_ADDS} multiply-adds in convFilterGrad, found ${count}`,
-    );
+  let out = source;
+  for (const [name, expected] of Object.entries(FUSED_KERNELS)) {
+    const start = out.indexOf(`(func (export "${name}")`);
+    const end = out.indexOf('(func ', start + 1);
+    if (start < 0 || end < 0) throw new Error(`${watPath}: ${name} not found`);
+    let count = 0;
+    const body = out.slice(start, end).replace(MULTIPLY_ADD, (_, acc, w) => {
+      count++;
+      return `(f32x4.relaxed_madd (local.get $s) (local.get ${w}) (local.get ${acc}))`;
+    });
+    if (count !== expected) {
+      throw new Error(`${watPath}: expected ${expected} multiply-adds in ${name}, found ${count}`);
+    }
+    out = out.slice(0, start) + body + out.slice(end);
   }
-  return source.slice(0, start) + body + source.slice(end);
+  return out;
 }
 
 async function compile() {

@@ -15,6 +15,10 @@ export class KernelScope {
 
   constructor(private readonly backend: KernelBackend) {}
 
+  get wasm(): BackendWasm {
+    return this.backend as BackendWasm;
+  }
+
   run(kernelName: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap = {}): TensorInfo {
     const config = tf.getKernel(kernelName, BACKEND);
     if (config === undefined) {

@@ -14,6 +14,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 // kernelScope imports tfjs-backend-wasm for a value, so its kernels are registered before this module
 // checks which ones are missing.
 import { KernelScope, need, simplifyPermutation } from './kernelScope';
+import { conv2DBackpropInputOwn, fasterConv2D } from './wasmConv2d';
 import { fasterMatMul } from './wasmMatMul';
 import { replaceKernel } from './replaceKernel';
 import {
@@ -116,6 +117,8 @@ const conv2DBackpropFilter = composite((scope, inputs, rawAttrs) => {
  * dx is the 'valid' correlation of the zero-stuffed dy with the spatially flipped filter whose
  * in/out channel axes are swapped. tfjs-backend-wasm has this kernel, but as a scalar loop nest
  * roughly ten times slower than its XNNPACK forward Conv2D, which made it the bulk of a training step.
+ * Stride-1 NHWC ones go to our convolution loop where it fits (wasmConv2d.ts), which reads dy where it
+ * lies instead of a padded copy.
  */
 const conv2DBackpropInput = composite((scope, inputs, rawAttrs) => {
   const attrs = rawAttrs as unknown as Conv2DBackpropInputAttrs;
@@ -133,6 +136,8 @@ const conv2DBackpropInput = composite((scope, inputs, rawAttrs) => {
     dataFormat,
   );
   checkDy(dy, info.outShape, tf.Conv2DBackpropInput);
+  const own = conv2DBackpropInputOwn(scope, dy, filter, info);
+  if (own !== undefined) return own;
   const channelsFirst = info.dataFormat === 'channelsFirst';
   const dyNhwc = channelsFirst ? scope.transpose(dy, [0, 2, 3, 1]) : dy;
   const { inHeight, inWidth, filterHeight, filterWidth } = info;
@@ -422,6 +427,7 @@ type Wrap = (original: KernelFunc) => KernelFunc;
 const WRAPPED_KERNELS: ReadonlyArray<readonly [string, Wrap]> = [
   [tf.BatchMatMul, (original) => fasterMatMul(tf.BatchMatMul, original)],
   [tf._FusedMatMul, (original) => fasterMatMul(tf._FusedMatMul, original)],
+  [tf.Conv2D, fasterConv2D],
   [tf.Sum, leadingAxesInPlace],
   [tf.Identity, sharingIdentity],
   [tf.Transpose, fasterTranspose],

@@ -767,6 +767,132 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $image))))
 
+  ;; A convolution, y[b, oy, ox, o] = sum over kh, kw, c of x[b, oy*sh + kh - pt, ox*sw + kw - pl, c] *
+  ;; w[kh, kw, c, o] (NHWC x and y, read as zero outside the image; dilation 1), with w packed as
+  ;; [co / 8, fh, fw, ci, 8] so that each block of eight output channels is read in order. co must be a
+  ;; multiple of 8; `zero` points at ci zeros, read for window columns outside the image.
+  ;; A tile of 4 output pixels by eight output channels stays in 8 registers for the whole reduction
+  ;; (fh * fw * ci terms), so y is written once; per input channel it reads two vectors of w and 4 of x
+  ;; (splatted) for 8 multiply-adds, which the fused build makes FMA instructions (XNNPACK's wasm
+  ;; convolution multiplies and adds apart). One channel per iteration: with four, TurboFan hoisted
+  ;; all 24 loads to the top of the loop and spilled half of them (Conv-2's 64 -> 64 layer at batch
+  ;; 128: 270 ms against 224; XNNPACK's 289).
+  (func (export "conv2d")
+      (param $x i32) (param $w i32) (param $y i32) (param $co i32) (param $zero i32)
+      ;; the window geometry, in maxPoolGrad's order
+      (param $batch i32) (param $inH i32) (param $inW i32) (param $ci i32) (param $outH i32) (param $outW i32)
+      (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32)
+    (local $b i32) (local $oy i32) (local $ob i32) (local $ox i32) (local $kh i32) (local $kw i32)
+    (local $iy i32) (local $ix i32) (local $rowAt i32) (local $wp i32) (local $k i32) (local $t i32)
+    (local $ciBytes i32) (local $coBytes i32) (local $filterSize i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $d0 v128) (local $d1 v128) (local $s v128)
+    (local.set $ciBytes (i32.shl (local.get $ci) (i32.const 2)))
+    (local.set $coBytes (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $filterSize (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $ci)))
+    (local.set $b (i32.const 0))
+    (block $imagesDone (loop $image
+      (br_if $imagesDone (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $oy (i32.const 0))
+      (block $rowsDone (loop $row
+        (br_if $rowsDone (i32.ge_u (local.get $oy) (local.get $outH)))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_u (local.get $ox) (local.get $outW)))
+          (local.set $ob (i32.const 0))
+          (block $obDone (loop $obLoop
+            (br_if $obDone (i32.ge_u (local.get $ob) (local.get $co)))
+            (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
+            (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
+            (local.set $kh (i32.const 0))
+            (block $khDone (loop $khLoop
+              (br_if $khDone (i32.ge_u (local.get $kh) (local.get $fh)))
+              (local.set $iy (i32.sub (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $kh)) (local.get $pt)))
+              ;; a row outside the image adds nothing (unsigned: a negative iy is large)
+              (if (i32.lt_u (local.get $iy) (local.get $inH)) (then
+                (local.set $rowAt (i32.add (local.get $x)
+                  (i32.mul (i32.mul (i32.add (i32.mul (local.get $b) (local.get $inH)) (local.get $iy)) (local.get $inW))
+                    (local.get $ciBytes))))
+                (local.set $kw (i32.const 0))
+                (block $kwDone (loop $kwLoop
+                  (br_if $kwDone (i32.ge_u (local.get $kw) (local.get $fw)))
+                  ;; the pixels' input columns, each read from the zeros outside the image
+                  (local.set $ix (i32.sub (i32.add (i32.mul (local.get $ox) (local.get $sw)) (local.get $kw)) (local.get $pl)))
+                  (local.set $p0 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
+                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
+                  (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
+                  (local.set $p1 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
+                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
+                  (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
+                  (local.set $p2 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
+                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
+                  (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
+                  (local.set $p3 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
+                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
+                  ;; w[ob / 8, kh, kw, 0, 0]
+                  (local.set $wp (i32.add (local.get $w) (i32.shl
+                    (i32.add (i32.mul (local.get $ob) (local.get $filterSize))
+                      (i32.shl (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $ci)) (i32.const 3)))
+                    (i32.const 2))))
+                  (local.set $k (i32.const 0))
+                  (loop $channels
+                    (local.set $d0 (v128.load (local.get $wp)))
+                    (local.set $d1 (v128.load offset=16 (local.get $wp)))
+                    (local.set $s (v128.load32_splat (local.get $p0)))
+                    (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat (local.get $p1)))
+                    (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat (local.get $p2)))
+                    (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $s (v128.load32_splat (local.get $p3)))
+                    (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d0))))
+                    (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+                    (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+                    (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+                    (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+                    (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+                    (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                    (br_if $channels (i32.lt_u (local.get $k) (local.get $ciBytes))))
+                  (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                  (br $kwLoop)))))
+              (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+              (br $khLoop)))
+            ;; y[b, oy, ox + p, ob ..]: the tile's pixels that lie inside the row
+            (local.set $t (i32.add (local.get $y) (i32.shl
+              (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $outH)) (local.get $oy)) (local.get $outW)) (local.get $ox)) (local.get $co))
+                (local.get $ob))
+              (i32.const 2))))
+            (v128.store (local.get $t) (local.get $a0))
+            (v128.store offset=16 (local.get $t) (local.get $a1))
+            (if (i32.lt_u (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)) (then
+              (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+              (v128.store (local.get $t) (local.get $a2))
+              (v128.store offset=16 (local.get $t) (local.get $a3))))
+            (if (i32.lt_u (i32.add (local.get $ox) (i32.const 2)) (local.get $outW)) (then
+              (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+              (v128.store (local.get $t) (local.get $a4))
+              (v128.store offset=16 (local.get $t) (local.get $a5))))
+            (if (i32.lt_u (i32.add (local.get $ox) (i32.const 3)) (local.get $outW)) (then
+              (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
+              (v128.store (local.get $t) (local.get $a6))
+              (v128.store offset=16 (local.get $t) (local.get $a7))))
+            (local.set $ob (i32.add (local.get $ob) (i32.const 8)))
+            (br $obLoop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $row)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $image))))
+
   ;; For the layer statistics: counts[0] = how many s > 0 (kept), counts[1 + j] = how many s < edges[j]
   ;; (cumulative histogram counts, compared in float32 as the device path compares; NaN is neither).
   ;; One pass per count over the logits, four at a time; the last n % 4 one at a time.

@@ -27,13 +27,14 @@ import {
   CS_KERNELS_WASM_SHARED,
   CS_KERNELS_WASM_SHARED_FMA,
 } from './csKernelsWasm';
-import { compileFusedOrPlain, fusedMultiplyAddAllowed } from './relaxedSimd';
+import { compileFusedOrPlain, fusedMultiplyAddAllowed, kernelsUseFusedMultiplyAdd } from './relaxedSimd';
 
 const BACKEND = 'wasm';
 
 /** csKernels.wat's exports: byte offsets into the heap, element counts, float attributes. */
 interface CsKernelExports {
   countLogits(s: number, n: number, edges: number, nEdges: number, counts: number): void;
+  conv2d(x: number, w: number, y: number, co: number, zero: number, ...window: WindowGeometry): void;
   convFilterGrad(
     x: number,
     dy: number,
@@ -101,8 +102,23 @@ type WindowGeometry = [
   ...[windowH: number, windowW: number, strideH: number, strideW: number, padTop: number, padLeft: number],
 ];
 
+/** The parts of tfjs's convolution geometry the window kernels read. */
+export type WindowInfo = Pick<
+  tf.backend_util.Conv2DInfo,
+  | 'batchSize'
+  | 'inHeight'
+  | 'inWidth'
+  | 'inChannels'
+  | 'outHeight'
+  | 'outWidth'
+  | 'filterHeight'
+  | 'filterWidth'
+  | 'strideHeight'
+  | 'strideWidth'
+> & { padInfo: { top: number; left: number } };
+
 /** `inChannels` differs from the layer's own where a kernel takes channels padded to a multiple. */
-function windowGeometry(info: tf.backend_util.Conv2DInfo, inChannels = info.inChannels): WindowGeometry {
+function windowGeometry(info: WindowInfo, inChannels = info.inChannels): WindowGeometry {
   return [
     info.batchSize,
     info.inHeight,
@@ -142,24 +158,38 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
  * One instance per backend memory (a backend re-created with another thread count has a new one), made
  * again if the build it may use changed (relaxedSimd.ts allowFusedMultiplyAdd).
  */
-const instances = new WeakMap<WebAssembly.Memory, { kernels: CsKernelExports; fusedAllowed: boolean }>();
+const instances = new WeakMap<
+  WebAssembly.Memory,
+  { kernels: CsKernelExports; fusedAllowed: boolean; fused: boolean }
+>();
 
-function kernelsFor(backend: BackendWasm): CsKernelExports {
+function instanceFor(backend: BackendWasm): { kernels: CsKernelExports; fused: boolean } {
   const memory = backendMemory(backend);
   const cached = instances.get(memory);
-  let kernels = cached?.fusedAllowed === fusedMultiplyAddAllowed() ? cached.kernels : undefined;
-  if (kernels === undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = (base64: string) => Buffer.from(base64, 'base64');
-    const module = compileFusedOrPlain(
-      bytes(shared ? CS_KERNELS_WASM_SHARED_FMA : CS_KERNELS_WASM_PLAIN_FMA),
-      bytes(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN),
-    );
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    kernels = instance.exports as unknown as CsKernelExports;
-    instances.set(memory, { kernels, fusedAllowed: fusedMultiplyAddAllowed() });
-  }
-  return kernels;
+  if (cached?.fusedAllowed === fusedMultiplyAddAllowed()) return cached;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = (base64: string) => Buffer.from(base64, 'base64');
+  const module = compileFusedOrPlain(
+    bytes(shared ? CS_KERNELS_WASM_SHARED_FMA : CS_KERNELS_WASM_PLAIN_FMA),
+    bytes(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN),
+  );
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const made = {
+    kernels: instance.exports as unknown as CsKernelExports,
+    fusedAllowed: fusedMultiplyAddAllowed(),
+    fused: kernelsUseFusedMultiplyAdd() === true,
+  };
+  instances.set(memory, made);
+  return made;
+}
+
+function kernelsFor(backend: BackendWasm): CsKernelExports {
+  return instanceFor(backend).kernels;
+}
+
+/** Whether `backend`'s kernels of ours are the build with fused multiply-adds. */
+export function fusedKernelsRun(backend: BackendWasm): boolean {
+  return instanceFor(backend).fused;
 }
 
 /**
@@ -271,6 +301,31 @@ export function convFilterGradInto(
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const chunkRows = Math.max(1, Math.round(FILTER_GRAD_CHUNK_PIXELS / Math.max(1, info.outWidth)));
   kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...windowGeometry(info, ci));
+}
+
+/** csKernels.wat's conv2d takes output channels eight at a time. */
+export const CONV_OUT_CHANNELS = 8;
+
+/**
+ * A Conv2D into y (allocated, NHWC [batch, outH, outW, co]) from NHWC x and a filter packed as
+ * [co / 8, fh, fw, ci, 8] (co a multiple of CONV_OUT_CHANNELS): csKernels.wat's conv2d. `info` is
+ * the convolution's geometry (dilation 1; any padding, the bottom and right implied by the output
+ * size); `zero` holds at least ci zeros.
+ */
+export function conv2dInto(
+  wasm: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  y: TensorInfo,
+  zero: TensorInfo,
+  info: WindowInfo,
+): void {
+  const ci = x.shape[3];
+  const co = y.shape[3];
+  if (co % CONV_OUT_CHANNELS !== 0) throw new Error(`conv2d: ${co} output channels, not a multiple of 8`);
+  if (tf.util.sizeFromShape(zero.shape) < ci) throw new Error(`conv2d: fewer than ${ci} zeros`);
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  kernelsFor(wasm).conv2d(at(x), at(filter), at(y), co, at(zero), ...windowGeometry(info, ci));
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
