@@ -3,12 +3,19 @@
 // convolution, which is itself a convolution of dy with the flipped filter. On Conv-2's 64 -> 64 layer
 // at batch 128 (one thread, 2-core Xeon) the forward pass took 224 ms against XNNPACK's 289.
 //
-// Only on a single-threaded backend: our loop runs on one thread, XNNPACK's on the whole pool.
+// With a pool of threads the images are split between this thread and helpers of ours
+// (simd/kernelThreads.ts); our loop runs only where it has as many threads as XNNPACK would.
 import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { KernelScope, need } from './kernelScope';
-import { CONV_OUT_CHANNELS, conv2dInto, fusedKernelsRun, type WindowInfo } from './simd/wasmSimdKernels';
+import {
+  CONV_OUT_CHANNELS,
+  conv2dInto,
+  fusedKernelsRun,
+  kernelThreadCount,
+  type WindowInfo,
+} from './simd/wasmSimdKernels';
 
 /**
  * Input channels below which the loop is no faster than XNNPACK's: with few, the per-tap setup (four
@@ -19,14 +26,14 @@ const MIN_IN_CHANNELS = 8;
 
 /**
  * Whether our loop should run a convolution of `inChannels` -> `outChannels`: a multiple of eight
- * output channels, enough input channels, one thread, and the fused build (without FMA the loop took
- * 318 ms there, slower than XNNPACK).
+ * output channels, enough input channels, as many threads of ours as the backend's pool has, and the
+ * fused build (without FMA the loop took 318 ms there, slower than XNNPACK).
  */
 export function ownConvolutionFits(wasm: BackendWasm, inChannels: number, outChannels: number): boolean {
   return (
     outChannels % CONV_OUT_CHANNELS === 0 &&
     inChannels >= MIN_IN_CHANNELS &&
-    getThreadsCount() === 1 &&
+    kernelThreadCount(wasm) === getThreadsCount() &&
     fusedKernelsRun(wasm)
   );
 }

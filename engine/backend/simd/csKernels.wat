@@ -91,11 +91,13 @@
         (f64.add (f64x2.extract_lane 0 (local.get $accLow)) (f64x2.extract_lane 1 (local.get $accLow))))))
 
   ;; maskForward on a [rows, cols] kernel (both multiples of 4) in 4 x 4 tiles, writing y's transpose
-  ;; yT [cols, rows] too: a dense layer's forward product takes W*mc transposed (wasmMatMul.ts), which
+  ;; yT [cols, yTRows] too (yTRows is rows, or the whole kernel's where a thread does some of its rows):
+  ;; a dense layer's forward product takes W*mc transposed (wasmMatMul.ts), which
   ;; otherwise costs a transpose pass of its own. The four rows of a tile are the same code with their
   ;; own locals (0-3), which also gives the processor four independent sigmoids to interleave.
   (func (export "maskForwardTiled") (param $s i32) (param $w i32) (param $mc i32) (param $y i32)
-      (param $yT i32) (param $sum i32) (param $rows i32) (param $cols i32) (param $t f32) (param $scale f32)
+      (param $yT i32) (param $sum i32) (param $rows i32) (param $cols i32) (param $yTRows i32) (param $t f32)
+      (param $scale f32)
     (local $r i32) (local $c i32) (local $at i32) (local $to i32) (local $rowBytes i32) (local $colBytes i32)
     (local $accLow v128) (local $accHigh v128) (local $tv v128) (local $scv v128)
     (local $magic v128) (local $minusLog2e v128) (local $ln2Hi v128) (local $ln2Lo v128) (local $cutoff v128)
@@ -119,7 +121,7 @@
     (local.set $c5 (v128.const f32x4 -0x1.0fa832p-7 -0x1.0fa832p-7 -0x1.0fa832p-7 -0x1.0fa832p-7))
     (local.set $one (v128.const f32x4 1 1 1 1))
     (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
-    (local.set $colBytes (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $colBytes (i32.shl (local.get $yTRows) (i32.const 2)))
     (block $rowsDone
       (loop $tileRow
         (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
@@ -233,7 +235,7 @@
             (local.set $cd (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e2) (local.get $e3)))
             (local.set $cd2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e2) (local.get $e3)))
             (local.set $to (i32.add (local.get $yT)
-              (i32.shl (i32.add (i32.mul (local.get $c) (local.get $rows)) (local.get $r)) (i32.const 2))))
+              (i32.shl (i32.add (i32.mul (local.get $c) (local.get $yTRows)) (local.get $r)) (i32.const 2))))
             (v128.store (local.get $to)
               (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd)))
             (v128.store (i32.add (local.get $to) (local.get $colBytes))

@@ -3,7 +3,7 @@
 // LeNet-300-100 the stock-kernel compositions they replace made a CS step about 1.3x a dense one:
 // each composed kernel is another pass over the 266k weights, another tensor, and tfjs bookkeeping
 // that costs more than the arithmetic (engine/bench/PROFILE.md).
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
@@ -27,6 +27,7 @@ import {
   CS_KERNELS_WASM_SHARED,
   CS_KERNELS_WASM_SHARED_FMA,
 } from './csKernelsWasm';
+import { KernelThreads, splitRange, type KernelCall } from './kernelThreads';
 import { compileFusedOrPlain, fusedMultiplyAddAllowed, kernelsUseFusedMultiplyAdd } from './relaxedSimd';
 
 const BACKEND = 'wasm';
@@ -56,7 +57,7 @@ interface CsKernelExports {
   maskForwardTiled(
     ...args: [
       ...[s: number, w: number, mc: number, y: number, yT: number, sum: number],
-      ...[rows: number, cols: number, t: number, scale: number],
+      ...[rows: number, cols: number, yTRows: number, t: number, scale: number],
     ]
   ): void;
   maskGrad(
@@ -158,12 +159,20 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
  * One instance per backend memory (a backend re-created with another thread count has a new one), made
  * again if the build it may use changed (relaxedSimd.ts allowFusedMultiplyAdd).
  */
-const instances = new WeakMap<
-  WebAssembly.Memory,
-  { kernels: CsKernelExports; fusedAllowed: boolean; fused: boolean }
->();
+interface KernelInstance {
+  kernels: CsKernelExports;
+  fusedAllowed: boolean;
+  fused: boolean;
+  /** Helper threads on the threaded backend's shared memory; undefined on one thread. */
+  threads: KernelThreads | undefined;
+}
 
-function instanceFor(backend: BackendWasm): { kernels: CsKernelExports; fused: boolean } {
+const instances = new WeakMap<WebAssembly.Memory, KernelInstance>();
+
+/** The helper threads last started: stopped when another memory or build replaces them. */
+let liveThreads: KernelThreads | undefined;
+
+function instanceFor(backend: BackendWasm): KernelInstance {
   const memory = backendMemory(backend);
   const cached = instances.get(memory);
   if (cached?.fusedAllowed === fusedMultiplyAddAllowed()) return cached;
@@ -174,13 +183,46 @@ function instanceFor(backend: BackendWasm): { kernels: CsKernelExports; fused: b
     bytes(shared ? CS_KERNELS_WASM_SHARED : CS_KERNELS_WASM_PLAIN),
   );
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const made = {
+  const fused = kernelsUseFusedMultiplyAdd() === true;
+  liveThreads?.terminate();
+  const helpers = shared ? getThreadsCount() - 1 : 0;
+  liveThreads = helpers > 0 ? new KernelThreads(memory, module, helpers) : undefined;
+  const made: KernelInstance = {
     kernels: instance.exports as unknown as CsKernelExports,
     fusedAllowed: fusedMultiplyAddAllowed(),
-    fused: kernelsUseFusedMultiplyAdd() === true,
+    fused,
+    threads: liveThreads,
   };
   instances.set(memory, made);
   return made;
+}
+
+/**
+ * Below this many elements a kernel runs on the calling thread alone. A round trip to a helper takes
+ * about 10 us, but XNNPACK's pool threads spin for a while after each of its operations, and a helper
+ * woken meanwhile shares a core with one: within a LeNet-300-100 training step at two threads (2-core
+ * machine), the 784 x 300 layer's mask forward and masked step took 0.46 and 0.42 ms split in two,
+ * against 0.45 and 0.24 alone (0.33 -> 0.19 ms split, outside a step). Conv-2's 16384 x 256 layer
+ * (4.2M weights) gains: its mask forward 19 -> 9.5 ms.
+ */
+const MIN_SPLIT_ELEMENTS = 1 << 20;
+
+/**
+ * Runs `calls` (each the same kernel on its own part) on the helper threads and this one, or one after
+ * another here where there are no helpers.
+ */
+function runParts(backend: BackendWasm, calls: KernelCall[]): void {
+  const { kernels, threads } = instanceFor(backend);
+  const here = (call: KernelCall) =>
+    (kernels as unknown as Record<string, (...args: number[]) => void>)[call.name](...call.args);
+  if (threads !== undefined && calls.length > 1) threads.run(calls, here);
+  else calls.forEach(here);
+}
+
+/** How many parts to split `elements` of work into: one per thread, or one when it is small. */
+function partsFor(backend: BackendWasm, elements: number): number {
+  const threads = instanceFor(backend).threads;
+  return threads === undefined || elements < MIN_SPLIT_ELEMENTS ? 1 : threads.count;
 }
 
 function kernelsFor(backend: BackendWasm): CsKernelExports {
@@ -300,7 +342,42 @@ export function convFilterGradInto(
   }
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const chunkRows = Math.max(1, Math.round(FILTER_GRAD_CHUNK_PIXELS / Math.max(1, info.outWidth)));
-  kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...windowGeometry(info, ci));
+  const geometry = windowGeometry(info, ci);
+  const parts = Math.min(info.batchSize, partsFor(wasm, tf.util.sizeFromShape(dy.shape)));
+  if (parts === 1) {
+    kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...geometry);
+    return;
+  }
+  // dw sums over the images: each thread sums its images into a dw of its own, added up here after.
+  const partial = Array.from({ length: parts - 1 }, () => wasm.makeOutput(dw.shape, 'float32'));
+  try {
+    const imageIn = info.inHeight * info.inWidth * ci * 4;
+    const imageOut = info.outHeight * info.outWidth * co * 4;
+    const ranges = splitRange(info.batchSize, parts, 1);
+    runParts(
+      wasm,
+      ranges.map(([b0, b1], i) => ({
+        name: 'convFilterGrad',
+        args: [
+          at(x) + b0 * imageIn,
+          at(dy) + b0 * imageOut,
+          at(i ? partial[i - 1] : dw),
+          co,
+          chunkRows,
+          b1 - b0,
+          ...geometry.slice(1),
+        ],
+      })),
+    );
+    // Views taken after the allocations: growing the heap replaces its buffer.
+    const total = wasm.typedArrayFromHeap(dw) as Float32Array;
+    for (const p of partial.slice(0, ranges.length - 1)) {
+      const part = wasm.typedArrayFromHeap(p) as Float32Array;
+      for (let j = 0; j < total.length; j++) total[j] += part[j];
+    }
+  } finally {
+    for (const p of partial) wasm.disposeData(p.dataId);
+  }
 }
 
 /** csKernels.wat's conv2d takes output channels eight at a time. */
@@ -325,7 +402,36 @@ export function conv2dInto(
   if (co % CONV_OUT_CHANNELS !== 0) throw new Error(`conv2d: ${co} output channels, not a multiple of 8`);
   if (tf.util.sizeFromShape(zero.shape) < ci) throw new Error(`conv2d: fewer than ${ci} zeros`);
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
-  kernelsFor(wasm).conv2d(at(x), at(filter), at(y), co, at(zero), ...windowGeometry(info, ci));
+  const geometry = windowGeometry(info, ci);
+  const imageIn = info.inHeight * info.inWidth * ci * 4;
+  const imageOut = info.outHeight * info.outWidth * co * 4;
+  // Images are independent: each thread takes some of them.
+  const parts = Math.min(info.batchSize, partsFor(wasm, tf.util.sizeFromShape(y.shape)));
+  runParts(
+    wasm,
+    splitRange(info.batchSize, parts, 1).map(([b0, b1]) => ({
+      name: 'conv2d',
+      args: [
+        at(x) + b0 * imageIn,
+        at(filter),
+        at(y) + b0 * imageOut,
+        co,
+        at(zero),
+        b1 - b0,
+        ...geometry.slice(1),
+      ],
+    })),
+  );
+}
+
+/** The helper threads of ours for `backend`: undefined on a single-threaded one. */
+export function kernelThreadsFor(backend: BackendWasm): KernelThreads | undefined {
+  return instanceFor(backend).threads;
+}
+
+/** How many threads our kernels run on for `backend`: its helper threads and the calling one. */
+export function kernelThreadCount(backend: BackendWasm): number {
+  return instanceFor(backend).threads?.count ?? 1;
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
@@ -389,15 +495,58 @@ const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const sum = wasm.makeOutput([], 'float32');
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const [rows, cols] = s.shape;
-  if (s.shape.length === 2 && rows % 4 === 0 && cols % 4 === 0 && size > 0) {
-    const yT = wasm.makeOutput([cols, rows], 'float32');
-    kernels.maskForwardTiled(at(s), at(w), at(mc), at(y), at(yT), at(sum), rows, cols, temperature, scale);
+  const tiled = s.shape.length === 2 && rows % 4 === 0 && cols % 4 === 0 && size > 0;
+  const yT = tiled ? wasm.makeOutput([cols, rows], 'float32') : undefined;
+  const parts = partsFor(wasm, size);
+  if (parts > 1) {
+    // Each thread sums its part into a slot of its own; the slots are added here, in float64.
+    const sums = wasm.makeOutput([parts], 'float32');
+    const [sAt, wAt, mcAt, yAt, sumsAt] = [s, w, mc, y, sums].map(at);
+    const calls: KernelCall[] = yT
+      ? splitRange(rows, parts, 4).map(([r0, r1], i) => {
+          const o = r0 * cols * 4;
+          const rowArgs = [r1 - r0, cols, rows, temperature, scale];
+          return {
+            name: 'maskForwardTiled',
+            args: [sAt + o, wAt + o, mcAt + o, yAt + o, at(yT) + r0 * 4, sumsAt + 4 * i, ...rowArgs],
+          };
+        })
+      : splitRange(size, parts, 4).map(([e0, e1], i) => {
+          const o = e0 * 4;
+          return {
+            name: 'maskForward',
+            args: [sAt + o, wAt + o, mcAt + o, yAt + o, sumsAt + 4 * i, e1 - e0, temperature, scale],
+          };
+        });
+    runParts(wasm, calls);
+    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+    view(sum)[0] = view(sums)
+      .subarray(0, calls.length)
+      .reduce((a, b) => a + b, 0);
+    wasm.disposeData(sums.dataId);
+  } else if (yT) {
+    kernels.maskForwardTiled(
+      at(s),
+      at(w),
+      at(mc),
+      at(y),
+      at(yT),
+      at(sum),
+      rows,
+      cols,
+      rows,
+      temperature,
+      scale,
+    );
+  } else {
+    runOnHeap(wasm, [s, w], [mc, y], ([sAt, wAt, mcAt, yAt], n) =>
+      kernels.maskForward(sAt, wAt, mcAt, yAt, at(sum), n, temperature, scale),
+    );
+  }
+  if (yT) {
     recordTransposed(y.dataId, yT);
     return [mc, y, sum, yT];
   }
-  runOnHeap(wasm, [s, w], [mc, y], ([sAt, wAt, mcAt, yAt], n) =>
-    kernels.maskForward(sAt, wAt, mcAt, yAt, at(sum), n, temperature, scale),
-  );
   if (size < 4) {
     // The padded copy's sum counted the padding (uninitialised heap) too.
     const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
@@ -408,13 +557,15 @@ const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
 
 /**
  * A kernel whose float32 inputs, all of one size, map element by element to `outputs` tensors of
- * their shape. `call` gets the heap offsets of the inputs (in `inputNames` order), then the outputs.
+ * their shape. `call` names the export to run and its arguments, from the heap offsets of the inputs
+ * (in `inputNames` order), then the outputs, and the element count; large tensors are split into
+ * ranges, one per thread.
  */
 function elementwise(
   kernelName: string,
   inputNames: readonly string[],
   outputs: number,
-  call: (kernels: CsKernelExports, at: number[], n: number, attrs: NamedAttrMap) => void,
+  call: (at: number[], n: number, attrs: NamedAttrMap) => KernelCall,
 ): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const wasm = backend as BackendWasm;
@@ -422,29 +573,42 @@ function elementwise(
     const size = tf.util.sizeFromShape(first.shape);
     const ins = inputNames.map((name) => input(inputs, name, kernelName, size));
     const outs = Array.from({ length: outputs }, () => wasm.makeOutput(first.shape, 'float32'));
-    const kernels = kernelsFor(wasm);
-    runOnHeap(wasm, ins, outs, (at, n) => call(kernels, at, n, attrs ?? {}));
+    const parts = partsFor(wasm, size);
+    if (parts > 1) {
+      const offsets = [...ins, ...outs].map((t) => wasm.getMemoryOffset(t.dataId));
+      const ranges = splitRange(size, parts, 4);
+      runParts(
+        wasm,
+        ranges.map(([e0, e1]) =>
+          call(
+            offsets.map((o) => o + e0 * 4),
+            e1 - e0,
+            attrs ?? {},
+          ),
+        ),
+      );
+    } else {
+      runOnHeap(wasm, ins, outs, (at, n) => runParts(wasm, [call(at, n, attrs ?? {})]));
+    }
     return outs;
   };
 }
 
-const maskGrad = elementwise(CS_MASK_GRAD, ['dy', 'w', 'mc'], 2, (kernels, at, n, attrs) => {
+const maskGrad = elementwise(CS_MASK_GRAD, ['dy', 'w', 'mc'], 2, (at, n, attrs) => {
   const { temperature, scale, lambda } = attrs as unknown as MaskGradAttrs;
-  const [dy, w, mc, dW, ds] = at;
-  kernels.maskGrad(dy, w, mc, dW, ds, n, temperature, 1 / scale, lambda);
+  return { name: 'maskGrad', args: [...at, n, temperature, 1 / scale, lambda] };
 });
 
-const reluGradOutputs = elementwise(RELU_GRAD, ['x', 'dy'], 1, (kernels, at, n) => {
-  const [x, dy, dx] = at;
-  kernels.reluGrad(x, dy, dx, n);
-});
+const reluGradOutputs = elementwise(RELU_GRAD, ['x', 'dy'], 1, (at, n) => ({
+  name: 'reluGrad',
+  args: [...at, n],
+}));
 /** One output, not a list of one: the engine hands a list back as a list, and a gradient must be a tensor. */
 const reluGrad: KernelFunc = (args) => (reluGradOutputs(args) as TensorInfo[])[0];
 
-const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (kernels, at, n, attrs) => {
+const nesterovStep = elementwise(NESTEROV_STEP, ['p', 'grad', 'buf'], 2, (at, n, attrs) => {
   const { learningRate, momentum, weightDecay } = attrs as unknown as NesterovStepAttrs;
-  const [p, grad, buf, pOut, bufOut] = at;
-  kernels.nesterovStep(p, grad, buf, pOut, bufOut, n, learningRate, momentum, weightDecay);
+  return { name: 'nesterovStep', args: [...at, n, learningRate, momentum, weightDecay] };
 });
 
 /**
@@ -476,13 +640,29 @@ const maskedStep: KernelFunc = ({ inputs, backend, attrs }) => {
     : updated.map((t) => wasm.makeOutput(t.shape, 'float32'));
   const a = attrs as unknown as MaskedStepAttrs;
   const kernels = kernelsFor(wasm);
+  const rates = [
+    ...[a.temperature, 1 / a.scale, a.lambda],
+    ...[a.weightLearningRate, a.weightMomentum, a.weightDecay],
+    ...[a.maskLearningRate, a.maskMomentum, a.maskWeightDecay],
+  ];
+  const parts = partsFor(wasm, size);
+  if (parts > 1) {
+    // Element by element, so each thread takes a range of the ten tensors.
+    const offsets = [dy, w, mc, s, wBuf, sBuf, ...outs].map((t) => wasm.getMemoryOffset(t.dataId));
+    runParts(
+      wasm,
+      splitRange(size, parts, 4).map(([e0, e1]) => ({
+        name: 'maskedStep',
+        args: [...offsets.map((o) => o + e0 * 4), e1 - e0, ...rates],
+      })),
+    );
+    return outs;
+  }
   runOnHeap(wasm, [dy, w, mc, s, wBuf, sBuf], outs, (at, n) => {
     const [dyAt, wAt, mcAt, sAt, wBufAt, sBufAt, wOut, wBufOut, sOut, sBufOut] = at;
     kernels.maskedStep(
       ...[dyAt, wAt, mcAt, sAt, wBufAt, sBufAt, wOut, wBufOut, sOut, sBufOut, n],
-      ...[a.temperature, 1 / a.scale, a.lambda],
-      ...[a.weightLearningRate, a.weightMomentum, a.weightDecay],
-      ...[a.maskLearningRate, a.maskMomentum, a.maskWeightDecay],
+      ...(rates as [number, number, number, number, number, number, number, number, number]),
     );
   });
   return outs;
