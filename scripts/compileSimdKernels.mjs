@@ -1,6 +1,6 @@
 // Compiles engine/backend/simd/csKernels.wat into engine/backend/simd/csKernelsWasm.ts: builds importing
 // a plain memory (tfjs-backend-wasm's single-threaded build) and a shared memory (its threaded build),
-// each also with the convolutions' multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd, for engines
+// each also with the convolutions' and the sigmoid's multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd, for engines
 // that have it), all as base64. `--check` writes nothing and exits 1 if the file is not current.
 //   node scripts/compileSimdKernels.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,23 +20,34 @@ const outPath = join(root, 'engine/backend/simd/csKernelsWasm.ts');
 const PLAIN_MEMORY = '(import "env" "memory" (memory 1)) ;; MEMORY';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 65536 shared)) ;; MEMORY';
 
-// The convolutions' accumulations, acc += x * w, as the .wat writes them; fused() rewrites these (and
-// only these: other kernels must stay bit for bit what their tests spell out) into one relaxed_madd.
-const MULTIPLY_ADD =
+// The multiply-adds fused() rewrites into one relaxed_madd (and only these: other kernels must stay
+// bit for bit what their tests spell out). The convolutions' accumulations, acc += x * w:
+const ACCUMULATE =
   /\(f32x4\.add \(local\.get (\$a\d+)\) \(f32x4\.mul \(local\.get \$s\) \(local\.get (\$d\d)\)\)\)/g;
-/** The kernels fused, with how many multiply-adds each is written with. */
-const FUSED_KERNELS = { convFilterGrad: 8, conv2d: 8 };
+const accumulate = (_, acc, w) => `(f32x4.relaxed_madd (local.get $s) (local.get ${w}) (local.get ${acc}))`;
+// The mask forward's sigmoid, a * b + c with a a local or a product of two (its range reduction,
+// polynomial and 2^k scaling; its tests allow 4 ulp):
+const MULTIPLY_ADD =
+  /\(f32x4\.add \(f32x4\.mul (\(local\.get \$\w+\)|\(f32x4\.mul \(local\.get \$\w+\) \(local\.get \$\w+\)\)) (\(local\.get \$\w+\))\) (\(local\.get \$\w+\))\)/g;
+const multiplyAdd = (_, a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`;
+/** The kernels fused: the pattern, its rewrite, and how many multiply-adds each is written with. */
+const FUSED_KERNELS = [
+  ['convFilterGrad', ACCUMULATE, accumulate, 8],
+  ['conv2d', ACCUMULATE, accumulate, 8],
+  ['maskForward', MULTIPLY_ADD, multiplyAdd, 8],
+  ['maskForwardTiled', MULTIPLY_ADD, multiplyAdd, 32],
+];
 
 function fused(source) {
   let out = source;
-  for (const [name, expected] of Object.entries(FUSED_KERNELS)) {
+  for (const [name, pattern, rewrite, expected] of FUSED_KERNELS) {
     const start = out.indexOf(`(func (export "${name}")`);
     const end = out.indexOf('(func ', start + 1);
     if (start < 0 || end < 0) throw new Error(`${watPath}: ${name} not found`);
     let count = 0;
-    const body = out.slice(start, end).replace(MULTIPLY_ADD, (_, acc, w) => {
+    const body = out.slice(start, end).replace(pattern, (...match) => {
       count++;
-      return `(f32x4.relaxed_madd (local.get $s) (local.get ${w}) (local.get ${acc}))`;
+      return rewrite(...match);
     });
     if (count !== expected) {
       throw new Error(`${watPath}: expected ${expected} multiply-adds in ${name}, found ${count}`);

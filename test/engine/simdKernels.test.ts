@@ -65,54 +65,60 @@ for (const threads of [1, 2]) {
       for (const name of WASM_SIMD_KERNEL_NAMES) assert.ok(tf.getKernel(name, 'wasm'), name);
     });
 
-    it('mask forward: mc = scale * sigmoid(T*s) to 4 ulps, W * mc and sum(mc) from those mc', () => {
-      // Vectors of every size, and matrices: those with both sides multiples of 4 take the tiled pass,
-      // which writes (W * mc)^T too; the others the plain one.
-      const shapes = [...SIZES.map((n) => [n]), [4, 4], [8, 12], [12, 8], [784, 300], [6, 8], [8, 10]];
-      // T*s spans saturation on both sides (|T*s| up to 200) and the region around 0.
-      for (const [temperature, spread] of [
-        [1, 8],
-        [37.5, 4],
-        [200, 1],
-      ]) {
-        for (const shape of shapes) {
-          const n = shape.reduce((a, b) => a * b, 1);
-          const s = seeded(n, n + 1, spread);
-          const w = seeded(n, n + 2, 1);
-          const scale = 1 / (1 / (1 + Math.exp(0.3)));
-          const tiled = shape.length === 2 && shape.every((d) => d % 4 === 0);
-          const outputs = run(CS_MASK_FORWARD, { s, w }, { temperature, scale }, shape);
-          const [mc, y, sum] = outputs;
-          const label = `[${shape}], T ${temperature}`;
-          assert.equal(outputs.length, tiled ? 4 : 3, `${label}: outputs`);
-          for (let i = 0; i < n; i++) {
-            const x = f(s[i] * f(temperature));
-            const exact = scale / (1 + Math.exp(-x));
-            // Where exp(-|T*s|) is below FLT_MIN the kernel gives 0 (exactly, a denormal times scale).
-            const tolerance = Math.max(4 * 2 ** -23 * exact, 2 ** -124);
-            assert.ok(Math.abs(mc[i] - exact) <= tolerance, `${label}: mc[${i}] ${mc[i]} vs ${exact}`);
-          }
-          assertSame(
-            y,
-            Array.from(w, (wi, i) => f(wi * mc[i])),
-            `${label}: y`,
-          );
-          if (tiled) {
-            const [rows, cols] = shape;
+    // The fused build evaluates the sigmoid with fused multiply-adds, the plain one without.
+    for (const fused of [true, false]) {
+      it(`mask forward: mc = scale * sigmoid(T*s) to 4 ulps, W * mc and sum(mc) from those mc (${fused ? 'fused' : 'plain'} build)`, () => {
+        allowFusedMultiplyAdd(fused);
+        // Vectors of every size, and matrices: those with both sides multiples of 4 take the tiled pass,
+        // which writes (W * mc)^T too; the others the plain one.
+        const shapes = [...SIZES.map((n) => [n]), [4, 4], [8, 12], [12, 8], [784, 300], [6, 8], [8, 10]];
+        // T*s spans saturation on both sides (|T*s| up to 200) and the region around 0.
+        for (const [temperature, spread] of [
+          [1, 8],
+          [37.5, 4],
+          [200, 1],
+        ]) {
+          for (const shape of shapes) {
+            const n = shape.reduce((a, b) => a * b, 1);
+            const s = seeded(n, n + 1, spread);
+            const w = seeded(n, n + 2, 1);
+            const scale = 1 / (1 / (1 + Math.exp(0.3)));
+            const tiled = shape.length === 2 && shape.every((d) => d % 4 === 0);
+            const outputs = run(CS_MASK_FORWARD, { s, w }, { temperature, scale }, shape);
+            const [mc, y, sum] = outputs;
+            const label = `[${shape}], T ${temperature}`;
+            assert.equal(outputs.length, tiled ? 4 : 3, `${label}: outputs`);
+            for (let i = 0; i < n; i++) {
+              const x = f(s[i] * f(temperature));
+              const exact = scale / (1 + Math.exp(-x));
+              // Where exp(-|T*s|) is below FLT_MIN the kernel gives 0 (exactly, a denormal times scale).
+              const tolerance = Math.max(4 * 2 ** -23 * exact, 2 ** -124);
+              assert.ok(Math.abs(mc[i] - exact) <= tolerance, `${label}: mc[${i}] ${mc[i]} vs ${exact}`);
+            }
             assertSame(
-              outputs[3],
-              Array.from({ length: n }, (_, k) => y[(k % rows) * cols + Math.floor(k / rows)]),
-              `${label}: y transposed`,
+              y,
+              Array.from(w, (wi, i) => f(wi * mc[i])),
+              `${label}: y`,
             );
+            if (tiled) {
+              const [rows, cols] = shape;
+              assertSame(
+                outputs[3],
+                Array.from({ length: n }, (_, k) => y[(k % rows) * cols + Math.floor(k / rows)]),
+                `${label}: y transposed`,
+              );
+            }
+            const exactSum = mc.reduce((a, b) => a + b, 0);
+            // Added up in float64 and rounded once; the tiled pass first adds a tile's four rows in
+            // float32, three roundings of positive values.
+            const sumTolerance = (tiled ? 4 : 1) * 2 ** -24 * exactSum;
+            assert.ok(Math.abs(sum[0] - exactSum) <= sumTolerance, `${label}: sum ${sum[0]} vs ${exactSum}`);
           }
-          const exactSum = mc.reduce((a, b) => a + b, 0);
-          // Added up in float64 and rounded once; the tiled pass first adds a tile's four rows in
-          // float32, three roundings of positive values.
-          const sumTolerance = (tiled ? 4 : 1) * 2 ** -24 * exactSum;
-          assert.ok(Math.abs(sum[0] - exactSum) <= sumTolerance, `${label}: sum ${sum[0]} vs ${exactSum}`);
         }
-      }
-    });
+        assert.equal(kernelsUseFusedMultiplyAdd(), fused, 'the build that ran');
+        allowFusedMultiplyAdd(true);
+      });
+    }
 
     it('mask forward: NaN logits give NaN masks, as the stock kernels do', () => {
       const s = Float32Array.from([0.5, NaN, -3, 2, NaN]);
