@@ -34,6 +34,7 @@ const multiplyAdd = (_, a, b, c) => `(f32x4.relaxed_madd ${a} ${b} ${c})`;
 const FUSED_KERNELS = [
   ['convFilterGrad', ACCUMULATE, accumulate, 8],
   ['conv2d', ACCUMULATE, accumulate, 8],
+  ['gemm', ACCUMULATE, accumulate, 8],
   ['maskForward', MULTIPLY_ADD, multiplyAdd, 8],
   ['maskForwardTiled', MULTIPLY_ADD, multiplyAdd, 32],
 ];

@@ -9,6 +9,9 @@ import { CS_MASK_FORWARD } from '../../engine/cs/csKernelNames';
 import { maskedStep } from '../../engine/cs/maskedStep';
 import { NesterovSgd } from '../../engine/cs/nesterovSgd';
 import { makeRng } from '../support/seededRandom';
+import { allowFusedMultiplyAdd } from '../../engine/backend/simd/relaxedSimd';
+import { kernelThreadsFor } from '../../engine/backend/simd/wasmSimdKernels';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 const product = (m: number, k: number, n: number, transposeA = false, transposeB = false): MatMulShape => ({
   m,
@@ -201,4 +204,89 @@ describe('wasm matmul routes', () => {
       tf.dispose([w, x]);
     });
   });
+});
+
+describe('wasm matmul through our gemm (csKernels.wat gemm)', function () {
+  this.timeout(120_000);
+  after(async () => {
+    allowFusedMultiplyAdd(true);
+    await selectBackend('wasm', undefined, { wasmThreads: 1 });
+  });
+
+  // [m, k, n, threads]: rows past the last whole tile of four, a reduction in two chunks of 1,024 and
+  // columns in two panels (256 and 8) at one thread; at two, enough work for the rows to be split.
+  for (const [m, k, n, threads] of [
+    [5, 2048, 264, 1],
+    [64, 2048, 264, 2],
+  ] as const) {
+    it(`gives the product with every transpose flag: [${m}, ${k}] x [${k}, ${n}] at ${threads} thread${threads === 1 ? '' : 's'}`, async () => {
+      await selectBackend('wasm', undefined, { wasmThreads: threads });
+      const helpers = kernelThreadsFor(tf.backend() as BackendWasm);
+      const helperCallsBefore = helpers?.helperCalls ?? 0;
+      const rand = makeRng(77);
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const s = product(m, k, n, transposeA, transposeB);
+          const a = randomValues(rand, m * k);
+          const b = randomValues(rand, k * n);
+          const before = tf.memory().numTensors;
+          const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+          const out = tf.tidy(() =>
+            tf.matMul(
+              tf.tensor(a, transposeA ? [k, m] : [m, k]),
+              tf.tensor(b, transposeB ? [n, k] : [k, n]),
+              transposeA,
+              transposeB,
+            ),
+          );
+          const label = `transposeA=${transposeA} transposeB=${transposeB}`;
+          assert.deepEqual(out.shape, [m, n], label);
+          assertClose(out.dataSync() as Float32Array, reference(a, b, s), label);
+          out.dispose();
+          assert.equal(tf.memory().numTensors, before, `${label}: tensors`);
+          assert.equal(
+            (tf.backend() as unknown as { numDataIds(): number }).numDataIds(),
+            heap,
+            `${label}: heap`,
+          );
+        }
+      }
+      // At two threads each product's rows are split with a helper of ours.
+      assert.equal((helpers?.helperCalls ?? 0) - helperCallsBefore, threads === 1 ? 0 : 4);
+    });
+  }
+
+  /**
+   * Row 0 of a [64, 128] x [128, 128] product (a million multiply-adds) is a[0,0]*b[0,j] + a[0,1]*b[1,j]
+   * = -(1 + 2^-11) + (1 + 2^-12)^2: 0 when each product is rounded first (XNNPACK), 2^-24 with fused
+   * multiply-adds (ours).
+   */
+  for (const [fused, ours] of [
+    [true, true],
+    [false, false],
+  ] as const) {
+    it(`runs on ${ours ? 'our fused gemm' : "XNNPACK's"} ${fused ? 'where the fused build runs' : 'on the plain build'}`, async () => {
+      allowFusedMultiplyAdd(fused);
+      await selectBackend('wasm', undefined, { wasmThreads: 1 });
+      const [m, k, n] = [64, 128, 128];
+      const a = new Float32Array(m * k);
+      const b = new Float32Array(k * n);
+      a[0] = -(1 + 2 ** -11);
+      a[1] = 1 + 2 ** -12;
+      for (let j = 0; j < n; j++) {
+        b[j] = 1;
+        b[n + j] = 1 + 2 ** -12;
+      }
+      const row = tf.tidy(() =>
+        Array.from(
+          tf
+            .matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))
+            .dataSync()
+            .subarray(0, n),
+        ),
+      );
+      assert.deepEqual(row, new Array(n).fill(ours ? 2 ** -24 : 0));
+      allowFusedMultiplyAdd(true);
+    });
+  }
 });

@@ -36,6 +36,13 @@ const BACKEND = 'wasm';
 interface CsKernelExports {
   countLogits(s: number, n: number, edges: number, nEdges: number, counts: number): void;
   conv2d(x: number, w: number, y: number, co: number, zero: number, ...window: WindowGeometry): void;
+  packColumns8(b: number, out: number, k: number, n: number): void;
+  gemm(
+    ...args: [
+      ...[a: number, lda: number, b: number, bStride: number, c: number, ldc: number],
+      ...[m: number, n: number, k: number, kChunk: number, nChunk: number],
+    ]
+  ): void;
   convFilterGrad(
     x: number,
     dy: number,
@@ -419,6 +426,73 @@ export function conv2dInto(
         at(zero),
         b1 - b0,
         ...geometry.slice(1),
+      ],
+    })),
+  );
+}
+
+/** csKernels.wat's gemm takes the columns of the product eight at a time. */
+export const GEMM_COLUMNS = 8;
+
+/**
+ * Terms of the reduction per pass of gemm: a [4, 1024] strip of a and a [1024, 256] chunk of b (1 MB)
+ * stay in L2, so each is read from memory once.
+ */
+const GEMM_K_CHUNK = 1024;
+/** The part of b a pass reads, 1 MB (of a 2 MB L2). */
+const GEMM_B_CHUNK_FLOATS = 1 << 18;
+
+/** b [k, n] packed for gemmInto as [n / 8, k, 8] into out (allocated): csKernels.wat's packColumns8. */
+export function packColumnsInto(
+  wasm: BackendWasm,
+  b: TensorInfo,
+  out: TensorInfo,
+  k: number,
+  n: number,
+): void {
+  if (n % GEMM_COLUMNS !== 0)
+    throw new Error(`packColumns8: ${n} columns, not a multiple of ${GEMM_COLUMNS}`);
+  kernelsFor(wasm).packColumns8(wasm.getMemoryOffset(b.dataId), wasm.getMemoryOffset(out.dataId), k, n);
+}
+
+/**
+ * c [m, n] (allocated) = a [m, k] (row-major) times b packed as [n / 8, k, 8] (n a multiple of
+ * GEMM_COLUMNS): csKernels.wat's gemm, its rows split between the threads of ours.
+ */
+export function gemmInto(
+  wasm: BackendWasm,
+  a: TensorInfo,
+  packedB: TensorInfo,
+  c: TensorInfo,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  if (n % GEMM_COLUMNS !== 0) throw new Error(`gemm: ${n} columns, not a multiple of ${GEMM_COLUMNS}`);
+  const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
+  // Columns per pass: a chunk of b of GEMM_B_CHUNK_FLOATS.
+  const nChunk = Math.max(
+    GEMM_COLUMNS,
+    Math.floor(GEMM_B_CHUNK_FLOATS / Math.min(k, GEMM_K_CHUNK) / GEMM_COLUMNS) * GEMM_COLUMNS,
+  );
+  // A multiply-add costs about a thirty-second of an element-wise kernel's element.
+  const parts = Math.min(Math.ceil(m / 4), partsFor(wasm, (m * n * k) / 32));
+  runParts(
+    wasm,
+    splitRange(m, parts, 4).map(([r0, r1]) => ({
+      name: 'gemm',
+      args: [
+        at(a) + r0 * k * 4,
+        k * 4,
+        at(packedB),
+        k * GEMM_COLUMNS * 4,
+        at(c) + r0 * n * 4,
+        n * 4,
+        r1 - r0,
+        n,
+        k,
+        GEMM_K_CHUNK,
+        nChunk,
       ],
     })),
   );
