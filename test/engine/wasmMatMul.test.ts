@@ -49,6 +49,40 @@ function assertClose(actual: Float32Array, expected: Float64Array, label: string
   }
 }
 
+/**
+ * op(a)·op(b) of random a and b with every pair of transpose flags against the float64 product, each
+ * freeing every tensor and heap block it made.
+ */
+function checkEveryTransposeFlag(rand: () => number, m: number, k: number, n: number, route = ''): void {
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      const s = product(m, k, n, transposeA, transposeB);
+      const a = randomValues(rand, m * k);
+      const b = randomValues(rand, k * n);
+      const before = tf.memory().numTensors;
+      const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+      const out = tf.tidy(() =>
+        tf.matMul(
+          tf.tensor(a, transposeA ? [k, m] : [m, k]),
+          tf.tensor(b, transposeB ? [n, k] : [k, n]),
+          transposeA,
+          transposeB,
+        ),
+      );
+      const label = `[${m}, ${k}, ${n}] transposeA=${transposeA} transposeB=${transposeB}${route}`;
+      assert.deepEqual(out.shape, [m, n], label);
+      assertClose(out.dataSync() as Float32Array, reference(a, b, s), label);
+      out.dispose();
+      assert.equal(tf.memory().numTensors, before, `${label}: tensors`);
+      assert.equal(
+        (tf.backend() as unknown as { numDataIds(): number }).numDataIds(),
+        heap,
+        `${label}: heap`,
+      );
+    }
+  }
+}
+
 describe('wasm matmul routes', () => {
   describe('the route each product takes', () => {
     it('packs the batch, not the weights, in a dense layer forward pass at a training batch size', () => {
@@ -89,33 +123,7 @@ describe('wasm matmul routes', () => {
         [40, 20, 6],
       ];
       for (const [m, k, n] of shapes) {
-        for (const transposeA of [false, true]) {
-          for (const transposeB of [false, true]) {
-            const s = product(m, k, n, transposeA, transposeB);
-            const a = randomValues(rand, m * k);
-            const b = randomValues(rand, k * n);
-            const before = tf.memory().numTensors;
-            const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-            const out = tf.tidy(() =>
-              tf.matMul(
-                tf.tensor(a, transposeA ? [k, m] : [m, k]),
-                tf.tensor(b, transposeB ? [n, k] : [k, n]),
-                transposeA,
-                transposeB,
-              ),
-            );
-            assert.deepEqual(out.shape, [m, n]);
-            const label = `[${m}, ${k}, ${n}] transposeA=${transposeA} transposeB=${transposeB} (${chooseMatMulRoute(s, false)})`;
-            assertClose(out.dataSync() as Float32Array, reference(a, b, s), label);
-            out.dispose();
-            assert.equal(tf.memory().numTensors, before, `${label}: tensors`);
-            assert.equal(
-              (tf.backend() as unknown as { numDataIds(): number }).numDataIds(),
-              heap,
-              `${label}: heap`,
-            );
-          }
-        }
+        checkEveryTransposeFlag(rand, m, k, n, ` (${chooseMatMulRoute(product(m, k, n), false)})`);
       }
     });
 
@@ -223,34 +231,7 @@ describe('wasm matmul through our gemm (csKernels.wat gemm)', function () {
       await selectBackend('wasm', undefined, { wasmThreads: threads });
       const helpers = kernelThreadsFor(tf.backend() as BackendWasm);
       const helperCallsBefore = helpers?.helperCalls ?? 0;
-      const rand = makeRng(77);
-      for (const transposeA of [false, true]) {
-        for (const transposeB of [false, true]) {
-          const s = product(m, k, n, transposeA, transposeB);
-          const a = randomValues(rand, m * k);
-          const b = randomValues(rand, k * n);
-          const before = tf.memory().numTensors;
-          const heap = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-          const out = tf.tidy(() =>
-            tf.matMul(
-              tf.tensor(a, transposeA ? [k, m] : [m, k]),
-              tf.tensor(b, transposeB ? [n, k] : [k, n]),
-              transposeA,
-              transposeB,
-            ),
-          );
-          const label = `transposeA=${transposeA} transposeB=${transposeB}`;
-          assert.deepEqual(out.shape, [m, n], label);
-          assertClose(out.dataSync() as Float32Array, reference(a, b, s), label);
-          out.dispose();
-          assert.equal(tf.memory().numTensors, before, `${label}: tensors`);
-          assert.equal(
-            (tf.backend() as unknown as { numDataIds(): number }).numDataIds(),
-            heap,
-            `${label}: heap`,
-          );
-        }
-      }
+      checkEveryTransposeFlag(makeRng(77), m, k, n);
       // At two threads each product's rows are split with a helper of ours.
       assert.equal((helpers?.helperCalls ?? 0) - helperCallsBefore, threads === 1 ? 0 : 4);
     });
