@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../engine/backend/selectBackend';
 import { KernelThreads, splitRange } from '../../engine/backend/simd/kernelThreads';
-import { CS_KERNELS_WASM_SHARED } from '../../engine/backend/simd/csKernelsWasm';
+import { CS_KERNELS_WASM_PLAIN, CS_KERNELS_WASM_SHARED } from '../../engine/backend/simd/csKernelsWasm';
 import { kernelThreadsFor } from '../../engine/backend/simd/wasmSimdKernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { CS_MASK_FORWARD, CS_MASKED_STEP, RELU_GRAD } from '../../engine/cs/csKernelNames';
@@ -96,6 +96,7 @@ describe('our kernels on two threads (simd/kernelThreads.ts)', function () {
     await selectBackend('wasm', undefined, { wasmThreads: 2 });
     const before = tf.memory().numTensors;
     const threads = kernelThreadsFor(tf.backend() as BackendWasm);
+    threads?.waitUntilReady();
     const callsBefore = threads?.helperCalls ?? 0;
     two = allOutputs();
     helperCalls = (threads?.helperCalls ?? 0) - callsBefore;
@@ -160,6 +161,7 @@ describe('our kernels on two threads (simd/kernelThreads.ts)', function () {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
     const module = new WebAssembly.Module(Buffer.from(CS_KERNELS_WASM_SHARED, 'base64'));
     const threads = new KernelThreads(memory, module, 1);
+    threads.waitUntilReady();
     try {
       assert.equal(threads.count, 2);
       const ran: string[] = [];
@@ -174,6 +176,29 @@ describe('our kernels on two threads (simd/kernelThreads.ts)', function () {
       assert.throws(() => threads.run([call(0), call(0), call(0)], () => undefined), /3 calls for 2 threads/);
     } finally {
       threads.terminate();
+    }
+  });
+  it('runs every call on the calling thread where a helper cannot start or cannot link the module', () => {
+    const module = (base64: string) => new WebAssembly.Module(Buffer.from(base64, 'base64'));
+    // A memory that is not shared cannot be handed to a worker at all.
+    const unshared = new KernelThreads(
+      new WebAssembly.Memory({ initial: 1 }),
+      module(CS_KERNELS_WASM_PLAIN),
+      1,
+    );
+    assert.equal(unshared.count, 1);
+    // The plain build imports an unshared memory: a helper given a shared one fails to link it.
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    const unlinked = new KernelThreads(memory, module(CS_KERNELS_WASM_PLAIN), 1);
+    try {
+      unlinked.waitUntilReady();
+      const ran: number[] = [];
+      const call = (at: number) => ({ name: 'reluGrad', args: [at, at, at, 16] });
+      unlinked.run([call(0), call(64)], (c) => ran.push(c.args[0]));
+      assert.deepEqual(ran, [0, 64], 'both calls, here, in order');
+      assert.equal(unlinked.helperCalls, 0);
+    } finally {
+      unlinked.terminate();
     }
   });
 });

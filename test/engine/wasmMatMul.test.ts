@@ -230,6 +230,7 @@ describe('wasm matmul through our gemm (csKernels.wat gemm)', function () {
     it(`gives the product with every transpose flag: [${m}, ${k}] x [${k}, ${n}] at ${threads} thread${threads === 1 ? '' : 's'}`, async () => {
       await selectBackend('wasm', undefined, { wasmThreads: threads });
       const helpers = kernelThreadsFor(tf.backend() as BackendWasm);
+      helpers?.waitUntilReady();
       const helperCallsBefore = helpers?.helperCalls ?? 0;
       checkEveryTransposeFlag(makeRng(77), m, k, n);
       // At two threads each product's rows are split with a helper of ours.

@@ -14,6 +14,8 @@ const SEQ = 0;
 const DONE = 1;
 const FN = 2;
 const FAILED = 3;
+/** 1 once the helper has its instance of the module, -1 if it could not make one. */
+const READY = 4;
 /** Arguments as float64 from this byte on: each i32 and f32 argument is exactly a float64. */
 const ARGS_AT = 64;
 const MAX_ARGS = 24;
@@ -25,8 +27,17 @@ const ANSWER_TIMEOUT_MS = 120_000;
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { memory, module, control, names } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const words = new Int32Array(control);
+let kernels;
+try {
+  kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.store(words, ${READY}, 1);
+} catch (err) {
+  Atomics.store(words, ${READY}, -1);
+  throw err;
+} finally {
+  Atomics.notify(words, ${READY});
+}
 const args = new Float64Array(control, ${ARGS_AT});
 let seen = 0;
 for (;;) {
@@ -73,10 +84,17 @@ export class KernelThreads {
       .map((e) => e.name);
     for (let i = 0; i < helperCount; i++) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { memory, module, control, names: this.names },
-      });
+      let worker: Worker;
+      try {
+        worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { memory, module, control, names: this.names },
+        });
+      } catch {
+        // No helper threads here: every kernel runs on the calling thread, as on one thread.
+        this.terminate();
+        return;
+      }
       // Idle helpers wait in Atomics.wait and must not keep the process alive.
       worker.unref();
       worker.on('error', () => (this.broken = true));
@@ -90,6 +108,15 @@ export class KernelThreads {
     }
   }
 
+  /**
+   * Blocks until every helper has its instance of the module (or could not make one), at most
+   * `timeoutMs`; until then run() leaves a helper's share to the calling thread. For callers that
+   * count on the split from the first call, as tests and benchmarks do.
+   */
+  waitUntilReady(timeoutMs = 10_000): void {
+    for (const { words } of this.helpers) Atomics.wait(words, READY, 0, timeoutMs);
+  }
+
   /** Calls the helpers have finished so far. */
   get helperCalls(): number {
     return this.done;
@@ -101,20 +128,28 @@ export class KernelThreads {
   }
 
   /**
-   * Runs calls[0] here and calls[i] on helper i - 1 at the same time; returns when all are done.
-   * With fewer calls than threads the last helpers stay idle. Throws if a helper's call trapped.
+   * Runs calls[0] here and calls[i] on helper i - 1 at the same time (here, after calls[0], for a
+   * helper not ready yet); returns when all are done. With fewer calls than threads the last helpers
+   * stay idle. Throws if a call trapped.
    */
   run(calls: KernelCall[], here: (call: KernelCall) => void): void {
     if (calls.length > this.count) throw new Error(`${calls.length} calls for ${this.count} threads`);
-    const started = calls.slice(1).map((call, i) => this.start(this.helpers[i], call));
+    // A helper still starting (or one that could not) leaves its call to this thread.
+    const started: Helper[] = [];
+    const mine = [calls[0]];
+    calls.slice(1).forEach((call, i) => {
+      const helper = this.helpers[i];
+      if (Atomics.load(helper.words, READY) === 1) started.push(this.start(helper, call));
+      else mine.push(call);
+    });
     let failure: unknown;
     try {
-      here(calls[0]);
+      mine.forEach(here);
     } catch (err) {
       failure = err;
     }
     for (const helper of started) {
-      if (!this.finish(helper)) failure ??= new Error(`a kernel thread's ${calls[1].name} call failed`);
+      if (!this.finish(helper)) failure ??= new Error(`a kernel thread's ${calls[0].name} call failed`);
     }
     if (failure !== undefined) throw failure;
   }
