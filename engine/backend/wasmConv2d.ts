@@ -1,7 +1,7 @@
 // Convolutions on tfjs-backend-wasm through csKernels.wat's conv2d, a loop of ours with fused
 // multiply-adds, where it beats XNNPACK's: the forward Conv2D, and the input gradient of a stride-1
 // convolution, which is itself a convolution of dy with the flipped filter. On Conv-2's 64 -> 64 layer
-// at batch 128 (one thread, 2-core Xeon) the forward pass took 224 ms against XNNPACK's 289.
+// at batch 128 (one thread, 2-core Xeon) the forward pass took 210 ms against XNNPACK's 289.
 //
 // With a pool of threads the images are split between this thread and helpers of ours
 // (simd/kernelThreads.ts); our loop runs only where it has as many threads as XNNPACK would.
@@ -25,7 +25,7 @@ import {
 const MIN_IN_CHANNELS = 8;
 
 /**
- * Whether our loop should run a convolution of `inChannels` -> `outChannels`: a multiple of eight
+ * Whether our loop should run a convolution of `inChannels` -> `outChannels`: a multiple of 16
  * output channels, enough input channels, as many threads of ours as the backend's pool has, and the
  * fused build (without FMA the loop took 318 ms there, slower than XNNPACK).
  */
@@ -38,7 +38,7 @@ export function ownConvolutionFits(wasm: BackendWasm, inChannels: number, outCha
   );
 }
 
-/** A filter [fh, fw, ci, co] as csKernels.wat's conv2d reads it: [co / 8, fh, fw, ci, 8]. */
+/** A filter [fh, fw, ci, co] as csKernels.wat's conv2d reads it: [co / 16, fh, fw, ci, 16]. */
 function packFilter(scope: KernelScope, filter: TensorInfo): TensorInfo {
   const [fh, fw, ci, co] = filter.shape;
   const blocks = scope.reshape(filter, [fh * fw * ci, co / CONV_OUT_CHANNELS, CONV_OUT_CHANNELS]);

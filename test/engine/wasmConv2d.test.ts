@@ -103,16 +103,18 @@ function assertCloseToSum(
 }
 
 // [x shape, filter h and w, out channels, stride, padding]: Conv-2's 64 -> 64 layer on small images,
-// widths that leave one, two and three pixels of the last tile, a stride of 2, 'valid', a 1x1 and a
-// 5x2 filter, a number padding, and padding wider than the filter reaches.
+// odd widths that leave the last two-pixel tile half full, a stride of 2 (its input gradient takes the
+// other route), 'valid', a 1x1 and a 5x2 filter, a number padding.
 const CASES: [Shape4, [number, number], number, number, Pad][] = [
   [[2, 6, 8, 64], [3, 3], 64, 1, 'same'],
-  [[3, 5, 5, 8], [3, 3], 16, 1, 'same'],
-  [[1, 4, 6, 12], [3, 3], 8, 1, 'valid'],
-  [[2, 7, 7, 16], [3, 3], 24, 2, 'same'],
-  [[1, 5, 9, 10], [1, 1], 8, 1, 'valid'],
-  [[2, 6, 5, 9], [5, 2], 8, 1, 'same'],
-  [[1, 4, 3, 8], [3, 3], 8, 1, 2],
+  [[3, 5, 5, 16], [3, 3], 16, 1, 'same'],
+  [[1, 4, 6, 16], [3, 3], 32, 1, 'valid'],
+  [[2, 7, 7, 16], [3, 3], 32, 2, 'same'],
+  [[1, 5, 9, 16], [1, 1], 16, 1, 'valid'],
+  [[2, 6, 5, 16], [5, 2], 16, 1, 'same'],
+  [[1, 4, 3, 16], [3, 3], 16, 1, 2],
+  // Neither channel count a multiple of 16: XNNPACK's, both ways.
+  [[1, 4, 6, 12], [3, 3], 24, 1, 'same'],
 ];
 
 describe('wasm Conv2D through our loop (csKernels.wat conv2d)', () => {
@@ -122,12 +124,12 @@ describe('wasm Conv2D through our loop (csKernels.wat conv2d)', () => {
   });
   after(() => allowFusedMultiplyAdd(true));
 
-  it('runs where it fits: eight output channels at a time, eight or more input channels, FMA', async () => {
+  it('runs where it fits: 16 output channels at a time, eight or more input channels, FMA', async () => {
     const wasm = tf.backend() as BackendWasm;
     assert.equal(ownConvolutionFits(wasm, 64, 64), true);
-    assert.equal(ownConvolutionFits(wasm, 8, 8), true);
+    assert.equal(ownConvolutionFits(wasm, 8, 16), true);
     assert.equal(ownConvolutionFits(wasm, 3, 64), false, 'few input channels: XNNPACK');
-    assert.equal(ownConvolutionFits(wasm, 64, 12), false, 'not a multiple of 8 output channels');
+    assert.equal(ownConvolutionFits(wasm, 64, 24), false, 'not a multiple of 16 output channels');
     allowFusedMultiplyAdd(false);
     assert.equal(ownConvolutionFits(wasm, 64, 64), false, 'the plain build: XNNPACK is faster');
     allowFusedMultiplyAdd(true);
@@ -170,7 +172,7 @@ describe('wasm Conv2D through our loop (csKernels.wat conv2d)', () => {
    * 2^-24 and the sum is 0; a fused multiply-add keeps it. Channels past the second are zero.
    */
   function roundingWitness(): { x: tf.Tensor4D; w: tf.Tensor4D } {
-    const channels = 8;
+    const channels = 16;
     const x = new Float32Array(channels);
     const w = new Float32Array(channels * channels);
     x[0] = -(1 + 2 ** -11);
@@ -200,12 +202,12 @@ describe('wasm Conv2D through our loop (csKernels.wat conv2d)', () => {
         const dyValues = x.dataSync();
         const wT = tf.transpose(w, [0, 1, 3, 2]) as tf.Tensor4D;
         const g = tf.grad((v: tf.Tensor) =>
-          tf.sum(tf.mul(tf.conv2d(v as tf.Tensor4D, wT, 1, 'valid'), tf.tensor(dyValues, [1, 1, 1, 8]))),
+          tf.sum(tf.mul(tf.conv2d(v as tf.Tensor4D, wT, 1, 'valid'), tf.tensor(dyValues, [1, 1, 1, 16]))),
         );
-        return { y: Array.from(out), dx: Array.from(g(tf.zeros([1, 1, 1, 8]) as tf.Tensor4D).dataSync()) };
+        return { y: Array.from(out), dx: Array.from(g(tf.zeros([1, 1, 1, 16]) as tf.Tensor4D).dataSync()) };
       });
-      assert.deepEqual(y, new Array(8).fill(expected), 'forward');
-      assert.deepEqual(dx, new Array(8).fill(expected), 'input gradient');
+      assert.deepEqual(y, new Array(16).fill(expected), 'forward');
+      assert.deepEqual(dx, new Array(16).fill(expected), 'input gradient');
       allowFusedMultiplyAdd(true);
       await selectBackend('wasm', undefined, { wasmThreads: 1 });
     });

@@ -771,14 +771,14 @@
 
   ;; A convolution, y[b, oy, ox, o] = sum over kh, kw, c of x[b, oy*sh + kh - pt, ox*sw + kw - pl, c] *
   ;; w[kh, kw, c, o] (NHWC x and y, read as zero outside the image; dilation 1), with w packed as
-  ;; [co / 8, fh, fw, ci, 8] so that each block of eight output channels is read in order. co must be a
-  ;; multiple of 8; `zero` points at ci zeros, read for window columns outside the image.
-  ;; A tile of 4 output pixels by eight output channels stays in 8 registers for the whole reduction
-  ;; (fh * fw * ci terms), so y is written once; per input channel it reads two vectors of w and 4 of x
+  ;; [co / 16, fh, fw, ci, 16] so that each block of 16 output channels is read in order. co must be a
+  ;; multiple of 16; `zero` points at ci zeros, read for window columns outside the image.
+  ;; A tile of 2 output pixels by 16 output channels stays in 8 registers for the whole reduction
+  ;; (fh * fw * ci terms), so y is written once; per input channel it reads 4 vectors of w and 2 of x
   ;; (splatted) for 8 multiply-adds, which the fused build makes FMA instructions (XNNPACK's wasm
-  ;; convolution multiplies and adds apart). One channel per iteration: with four, TurboFan hoisted
-  ;; all 24 loads to the top of the loop and spilled half of them (Conv-2's 64 -> 64 layer at batch
-  ;; 128: 270 ms against 224; XNNPACK's 289).
+  ;; convolution multiplies and adds apart). Conv-2's 64 -> 64 layer at batch 128, one thread: 208-212 ms
+  ;; (XNNPACK's: 289); 4 pixels by 8 channels took 224, 3 by 16 (spilling) 262. One channel per
+  ;; iteration: with four, TurboFan hoisted all the loads to the top of the loop and spilled half of them.
   (func (export "conv2d")
       (param $x i32) (param $w i32) (param $y i32) (param $co i32) (param $zero i32)
       ;; the window geometry, in maxPoolGrad's order
@@ -787,10 +787,10 @@
     (local $b i32) (local $oy i32) (local $ob i32) (local $ox i32) (local $kh i32) (local $kw i32)
     (local $iy i32) (local $ix i32) (local $rowAt i32) (local $wp i32) (local $k i32) (local $t i32)
     (local $ciBytes i32) (local $coBytes i32) (local $filterSize i32)
-    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $p0 i32) (local $p1 i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (local $d0 v128) (local $d1 v128) (local $s v128)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $s v128)
     (local.set $ciBytes (i32.shl (local.get $ci) (i32.const 2)))
     (local.set $coBytes (i32.shl (local.get $co) (i32.const 2)))
     (local.set $filterSize (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $ci)))
@@ -829,38 +829,30 @@
                   (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
                   (local.set $p1 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
                     (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
-                  (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
-                  (local.set $p2 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
-                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
-                  (local.set $ix (i32.add (local.get $ix) (local.get $sw)))
-                  (local.set $p3 (select (i32.add (local.get $rowAt) (i32.mul (local.get $ix) (local.get $ciBytes)))
-                    (local.get $zero) (i32.lt_u (local.get $ix) (local.get $inW))))
                   ;; w[ob / 8, kh, kw, 0, 0]
                   (local.set $wp (i32.add (local.get $w) (i32.shl
                     (i32.add (i32.mul (local.get $ob) (local.get $filterSize))
-                      (i32.shl (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $ci)) (i32.const 3)))
+                      (i32.mul (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $fw)) (local.get $kw)) (local.get $ci)) (i32.const 16)))
                     (i32.const 2))))
                   (local.set $k (i32.const 0))
                   (loop $channels
                     (local.set $d0 (v128.load (local.get $wp)))
                     (local.set $d1 (v128.load offset=16 (local.get $wp)))
+                    (local.set $d2 (v128.load offset=32 (local.get $wp)))
+                    (local.set $d3 (v128.load offset=48 (local.get $wp)))
                     (local.set $s (v128.load32_splat (local.get $p0)))
                     (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $s) (local.get $d0))))
                     (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $s) (local.get $d1))))
+                    (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $d2))))
+                    (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $d3))))
                     (local.set $s (v128.load32_splat (local.get $p1)))
-                    (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $s) (local.get $d0))))
-                    (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $s) (local.get $d1))))
-                    (local.set $s (v128.load32_splat (local.get $p2)))
                     (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $s) (local.get $d0))))
                     (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $s) (local.get $d1))))
-                    (local.set $s (v128.load32_splat (local.get $p3)))
-                    (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d0))))
-                    (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d1))))
-                    (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+                    (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $s) (local.get $d2))))
+                    (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $s) (local.get $d3))))
+                    (local.set $wp (i32.add (local.get $wp) (i32.const 64)))
                     (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
                     (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
-                    (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
-                    (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
                     (local.set $k (i32.add (local.get $k) (i32.const 4)))
                     (br_if $channels (i32.lt_u (local.get $k) (local.get $ciBytes))))
                   (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
@@ -874,21 +866,18 @@
               (i32.const 2))))
             (v128.store (local.get $t) (local.get $a0))
             (v128.store offset=16 (local.get $t) (local.get $a1))
+            (v128.store offset=32 (local.get $t) (local.get $a2))
+            (v128.store offset=48 (local.get $t) (local.get $a3))
             (if (i32.lt_u (i32.add (local.get $ox) (i32.const 1)) (local.get $outW)) (then
               (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
-              (v128.store (local.get $t) (local.get $a2))
-              (v128.store offset=16 (local.get $t) (local.get $a3))))
-            (if (i32.lt_u (i32.add (local.get $ox) (i32.const 2)) (local.get $outW)) (then
-              (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
               (v128.store (local.get $t) (local.get $a4))
-              (v128.store offset=16 (local.get $t) (local.get $a5))))
-            (if (i32.lt_u (i32.add (local.get $ox) (i32.const 3)) (local.get $outW)) (then
-              (local.set $t (i32.add (local.get $t) (local.get $coBytes)))
-              (v128.store (local.get $t) (local.get $a6))
-              (v128.store offset=16 (local.get $t) (local.get $a7))))
-            (local.set $ob (i32.add (local.get $ob) (i32.const 8)))
+              (v128.store offset=16 (local.get $t) (local.get $a5))
+              (v128.store offset=32 (local.get $t) (local.get $a6))
+              (v128.store offset=48 (local.get $t) (local.get $a7))
+              ))
+            (local.set $ob (i32.add (local.get $ob) (i32.const 16)))
             (br $obLoop)))
-          (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
           (br $oxLoop)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $row)))

@@ -387,12 +387,12 @@ export function convFilterGradInto(
   }
 }
 
-/** csKernels.wat's conv2d takes output channels eight at a time. */
-export const CONV_OUT_CHANNELS = 8;
+/** csKernels.wat's conv2d takes output channels sixteen at a time. */
+export const CONV_OUT_CHANNELS = 16;
 
 /**
  * A Conv2D into y (allocated, NHWC [batch, outH, outW, co]) from NHWC x and a filter packed as
- * [co / 8, fh, fw, ci, 8] (co a multiple of CONV_OUT_CHANNELS): csKernels.wat's conv2d. `info` is
+ * [co / 16, fh, fw, ci, 16] (co a multiple of CONV_OUT_CHANNELS): csKernels.wat's conv2d. `info` is
  * the convolution's geometry (dilation 1; any padding, the bottom and right implied by the output
  * size); `zero` holds at least ci zeros.
  */
@@ -406,7 +406,7 @@ export function conv2dInto(
 ): void {
   const ci = x.shape[3];
   const co = y.shape[3];
-  if (co % CONV_OUT_CHANNELS !== 0) throw new Error(`conv2d: ${co} output channels, not a multiple of 8`);
+  if (co % CONV_OUT_CHANNELS !== 0) throw new Error(`conv2d: ${co} output channels, not a multiple of ${CONV_OUT_CHANNELS}`);
   if (tf.util.sizeFromShape(zero.shape) < ci) throw new Error(`conv2d: fewer than ${ci} zeros`);
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const geometry = windowGeometry(info, ci);
