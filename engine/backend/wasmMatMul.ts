@@ -36,7 +36,7 @@ export interface MatMulShape {
  * What packing an element costs against transposing one (csKernels.wat's transpose2d): 3.5 ns and
  * 0.5 ns on LeNet-300-100's 784 x 300 kernel (scratch measurement, 2-core Xeon, one thread).
  */
-export const PACK_COST = 7;
+const PACK_COST = 7;
 
 /**
  * The cheaper route, in transposed-element units. `bUsedBefore`: B (untransposed) was the second
