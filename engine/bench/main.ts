@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import Table from 'cli-table3';
 import { kernelsUseFusedMultiplyAdd } from '../backend/simd/relaxedSimd';
+import { kernelThreadsFor } from '../backend/simd/wasmSimdKernels';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { benchMemory, type MemoryReport } from './memoryBench';
 import { benchStatsOverhead, type StatsOverheadResult } from './statsOverhead';
 import { availableParallelism } from 'node:os';
@@ -161,8 +163,12 @@ async function benchBackend(backend: BenchBackend, threads: number, notes: strin
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     // Known once our kernels have compiled, i.e. after the cases ran.
     const fused = kernelsUseFusedMultiplyAdd() === true;
+    const helpers = kernelThreadsFor(tf.backend() as BackendWasm);
+    const ours = helpers
+      ? `; our kernels on ${helpers.count} thread(s), ${helpers.helperCalls} calls run by helpers`
+      : '';
     notes.push(
-      `wasm, ${threads} thread(s): SIMD ${simd ? 'on' : 'off'}; our kernels' multiply-adds ${fused ? 'fused (relaxed SIMD)' : 'not fused'}.`,
+      `wasm, ${threads} thread(s): SIMD ${simd ? 'on' : 'off'}; our kernels' multiply-adds ${fused ? 'fused (relaxed SIMD)' : 'not fused'}${ours}.`,
     );
   }
   return rows;
