@@ -406,7 +406,8 @@ export function conv2dInto(
 ): void {
   const ci = x.shape[3];
   const co = y.shape[3];
-  if (co % CONV_OUT_CHANNELS !== 0) throw new Error(`conv2d: ${co} output channels, not a multiple of ${CONV_OUT_CHANNELS}`);
+  if (co % CONV_OUT_CHANNELS !== 0)
+    throw new Error(`conv2d: ${co} output channels, not a multiple of ${CONV_OUT_CHANNELS}`);
   if (tf.util.sizeFromShape(zero.shape) < ci) throw new Error(`conv2d: fewer than ${ci} zeros`);
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const geometry = windowGeometry(info, ci);
