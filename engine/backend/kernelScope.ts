@@ -154,6 +154,20 @@ export class KernelScope {
   }
 }
 
+/**
+ * `body`'s result, run in a fresh scope: every intermediate it made is freed once the result is out,
+ * or all of them if it throws.
+ */
+export function inKernelScope(backend: KernelBackend, body: (scope: KernelScope) => TensorInfo): TensorInfo {
+  const scope = new KernelScope(backend);
+  try {
+    return scope.finish(body(scope));
+  } catch (err) {
+    scope.abandon();
+    throw err;
+  }
+}
+
 export function need(inputs: NamedTensorInfoMap, name: string, kernelName: string): TensorInfo {
   const info = inputs[name];
   if (info === undefined) {

@@ -8,7 +8,7 @@
 import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { KernelScope, need } from './kernelScope';
+import { inKernelScope, type KernelScope, need } from './kernelScope';
 import {
   CONV_OUT_CHANNELS,
   conv2dInto,
@@ -79,7 +79,7 @@ export function fasterConv2D(original: KernelFunc): KernelFunc {
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    return inScope(args.backend as KernelBackend, (scope) =>
+    return inKernelScope(args.backend as KernelBackend, (scope) =>
       convolve(scope, x, packFilter(scope, filter), co, info),
     );
   };
@@ -119,14 +119,4 @@ export function conv2DBackpropInputOwn(
     padInfo: { top: fh - 1 - info.padInfo.top, left: fw - 1 - info.padInfo.left },
   };
   return convolve(scope, dy, packFilter(scope, swapped), ci, backward);
-}
-
-function inScope(backend: KernelBackend, body: (scope: KernelScope) => TensorInfo): TensorInfo {
-  const scope = new KernelScope(backend);
-  try {
-    return scope.finish(body(scope));
-  } catch (err) {
-    scope.abandon();
-    throw err;
-  }
 }

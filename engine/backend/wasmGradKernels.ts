@@ -13,7 +13,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 // kernelScope imports tfjs-backend-wasm for a value, so its kernels are registered before this module
 // checks which ones are missing.
-import { KernelScope, need, simplifyPermutation } from './kernelScope';
+import { inKernelScope, type KernelScope, need, simplifyPermutation } from './kernelScope';
 import { conv2DBackpropInputOwn, fasterConv2D } from './wasmConv2d';
 import { fasterMatMul } from './wasmMatMul';
 import { replaceKernel } from './replaceKernel';
@@ -57,15 +57,8 @@ function checkDy(dy: TensorInfo, expected: number[], kernelName: string): void {
 function composite(
   body: (scope: KernelScope, inputs: NamedTensorInfoMap, attrs: NamedAttrMap) => TensorInfo,
 ) {
-  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
-    const scope = new KernelScope(backend as KernelBackend);
-    try {
-      return scope.finish(body(scope, inputs, attrs ?? {}));
-    } catch (err) {
-      scope.abandon();
-      throw err;
-    }
-  };
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
+    inKernelScope(backend as KernelBackend, (scope) => body(scope, inputs, attrs ?? {}));
   return kernelFunc;
 }
 

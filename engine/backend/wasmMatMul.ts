@@ -11,7 +11,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DataId, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { KernelScope, need } from './kernelScope';
+import { inKernelScope, need } from './kernelScope';
 import {
   fusedKernelsRun,
   GEMM_COLUMNS,
@@ -122,23 +122,22 @@ export function fasterMatMul(kernelName: string, original: KernelFunc): KernelFu
       inputs.bias === undefined &&
       inputs.preluActivationWeights === undefined &&
       (attrs?.activation === undefined || attrs.activation === 'linear');
+    const rank = Math.max(a.shape.length, b.shape.length);
+    const outShape = [...new Array<number>(rank - 2).fill(1), shape.m, shape.n];
     if (plain && ownProductFits(backend as BackendWasm, a, b, shape)) {
-      return ownProduct(backend as KernelBackend, a, b, shape, ma, mb);
+      return ownProduct(backend as KernelBackend, a, b, shape, ma, outShape);
     }
     const usedBefore = seenAsB.has(b.dataId);
     if (!transposeB) seenAsB.add(b.dataId);
     const bT = transposeB ? undefined : knownTranspose(backend as BackendWasm, b);
     const route = plain ? chooseMatMulRoute(shape, usedBefore, bT !== undefined) : 'pack-b';
-    const rank = Math.max(a.shape.length, b.shape.length);
-    const outShape = [...new Array<number>(rank - 2).fill(1), shape.m, shape.n];
     if (route === 'pack-b') {
       if (!transposeB) packedData.add(b.dataId);
       if (!transposeA && !transposeB) return original({ inputs, backend, attrs });
     } else if (transposeA) {
       packedData.add(a.dataId);
     }
-    const scope = new KernelScope(backend as KernelBackend);
-    try {
+    return inKernelScope(backend as KernelBackend, (scope) => {
       // Rank 3, as _FusedMatMul's kernel expects (BatchMatMul's reshapes to it anyway).
       const matrix = (x: TensorInfo, m: { rows: number; cols: number }, transpose: boolean) => {
         const rank3 = scope.reshape(x, [1, m.rows, m.cols]);
@@ -162,12 +161,8 @@ export function fasterMatMul(kernelName: string, original: KernelFunc): KernelFu
         result = scope.transpose(cT, [0, 2, 1]);
       }
       // The result may be a reshape of an output of ours (sharing its data); its shape is ours to set.
-      const final = scope.reshape(result, outShape);
-      return scope.finish(final);
-    } catch (err) {
-      scope.abandon();
-      throw err;
-    }
+      return scope.reshape(result, outShape);
+    });
   };
 }
 
@@ -195,32 +190,25 @@ function ownProductFits(backend: BackendWasm, a: TensorInfo, b: TensorInfo, s: M
   );
 }
 
-/** op(A)·op(B) by csKernels.wat's gemm: A row-major [m, k] (transposed first if need be), B packed. */
+/** op(A)·op(B) of `outShape` by csKernels.wat's gemm: A row-major [m, k] (transposed first if need be), B packed. */
 function ownProduct(
   backend: KernelBackend,
   a: TensorInfo,
   b: TensorInfo,
   s: MatMulShape,
   ma: { rows: number; cols: number },
-  mb: { rows: number; cols: number },
+  outShape: number[],
 ): TensorInfo {
-  const scope = new KernelScope(backend);
-  try {
+  return inKernelScope(backend, (scope) => {
     const rowMajorA = s.transposeA
       ? scope.transpose(scope.reshape(a, [ma.rows, ma.cols]), [1, 0])
       : scope.reshape(a, [s.m, s.k]);
     // B [k, n] in blocks of eight columns, [n / 8, k, 8]; from B^T [n, k] that is n / 8 transposes.
     const packedB = s.transposeB
-      ? scope.transpose(scope.reshape(b, [s.n / GEMM_COLUMNS, GEMM_COLUMNS, mb.cols]), [0, 2, 1])
+      ? scope.transpose(scope.reshape(b, [s.n / GEMM_COLUMNS, GEMM_COLUMNS, s.k]), [0, 2, 1])
       : scope.fill([s.n / GEMM_COLUMNS, s.k, GEMM_COLUMNS], (wasm, out) =>
           packColumnsInto(wasm, b, out, s.k, s.n),
         );
-    const rank = Math.max(a.shape.length, b.shape.length);
-    const outShape = [...new Array<number>(rank - 2).fill(1), s.m, s.n];
-    const c = scope.fill(outShape, (wasm, out) => gemmInto(wasm, rowMajorA, packedB, out, s.m, s.n, s.k));
-    return scope.finish(c);
-  } catch (err) {
-    scope.abandon();
-    throw err;
-  }
+    return scope.fill(outShape, (wasm, out) => gemmInto(wasm, rowMajorA, packedB, out, s.m, s.n, s.k));
+  });
 }
