@@ -27,7 +27,7 @@ import {
   CS_KERNELS_WASM_SHARED,
   CS_KERNELS_WASM_SHARED_FMA,
 } from './csKernelsWasm';
-import { KernelThreads, splitRange, type KernelCall } from './kernelThreads';
+import { KernelThreads, splitRange, type KernelCall as AnyKernelCall } from './kernelThreads';
 import { compileFusedOrPlain, fusedMultiplyAddAllowed, kernelsUseFusedMultiplyAdd } from './relaxedSimd';
 
 const BACKEND = 'wasm';
@@ -103,6 +103,9 @@ interface CsKernelExports {
   columnSums(x: number, out: number, acc: number, rows: number, cols: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, ...window: WindowGeometry): void;
 }
+
+/** A call of one of our exports, by name, for kernelThreads.ts to run here or on a helper. */
+type KernelCall = AnyKernelCall & { name: keyof CsKernelExports };
 
 /** How a sliding window (a pooling's or a convolution's) meets an NHWC input, as csKernels.wat takes it. */
 type WindowGeometry = [
@@ -220,7 +223,7 @@ const MIN_SPLIT_ELEMENTS = 1 << 20;
  */
 function runParts(backend: BackendWasm, calls: KernelCall[]): void {
   const { kernels, threads } = instanceFor(backend);
-  const here = (call: KernelCall) =>
+  const here = (call: AnyKernelCall) =>
     (kernels as unknown as Record<string, (...args: number[]) => void>)[call.name](...call.args);
   if (threads !== undefined && calls.length > 1) threads.run(calls, here);
   else calls.forEach(here);
@@ -631,10 +634,37 @@ const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /**
+ * Runs an element-wise kernel over `inputs` into `outputs` (all of `size` elements): `call` names the
+ * export and its arguments from the heap offsets of the inputs, then the outputs, and the element
+ * count. Large tensors are split into ranges, one per thread; tiny ones go through runOnHeap's copies.
+ */
+function runElementwise(
+  wasm: BackendWasm,
+  inputs: TensorInfo[],
+  outputs: TensorInfo[],
+  size: number,
+  call: (at: number[], n: number) => KernelCall,
+): void {
+  const parts = partsFor(wasm, size);
+  if (parts === 1) {
+    runOnHeap(wasm, inputs, outputs, (at, n) => runParts(wasm, [call(at, n)]));
+    return;
+  }
+  const offsets = [...inputs, ...outputs].map((t) => wasm.getMemoryOffset(t.dataId));
+  runParts(
+    wasm,
+    splitRange(size, parts, 4).map(([e0, e1]) =>
+      call(
+        offsets.map((o) => o + e0 * 4),
+        e1 - e0,
+      ),
+    ),
+  );
+}
+
+/**
  * A kernel whose float32 inputs, all of one size, map element by element to `outputs` tensors of
- * their shape. `call` names the export to run and its arguments, from the heap offsets of the inputs
- * (in `inputNames` order), then the outputs, and the element count; large tensors are split into
- * ranges, one per thread.
+ * their shape, run by runElementwise.
  */
 function elementwise(
   kernelName: string,
@@ -648,23 +678,7 @@ function elementwise(
     const size = tf.util.sizeFromShape(first.shape);
     const ins = inputNames.map((name) => input(inputs, name, kernelName, size));
     const outs = Array.from({ length: outputs }, () => wasm.makeOutput(first.shape, 'float32'));
-    const parts = partsFor(wasm, size);
-    if (parts > 1) {
-      const offsets = [...ins, ...outs].map((t) => wasm.getMemoryOffset(t.dataId));
-      const ranges = splitRange(size, parts, 4);
-      runParts(
-        wasm,
-        ranges.map(([e0, e1]) =>
-          call(
-            offsets.map((o) => o + e0 * 4),
-            e1 - e0,
-            attrs ?? {},
-          ),
-        ),
-      );
-    } else {
-      runOnHeap(wasm, ins, outs, (at, n) => runParts(wasm, [call(at, n, attrs ?? {})]));
-    }
+    runElementwise(wasm, ins, outs, size, (at, n) => call(at, n, attrs ?? {}));
     return outs;
   };
 }
@@ -714,32 +728,16 @@ const maskedStep: KernelFunc = ({ inputs, backend, attrs }) => {
       })
     : updated.map((t) => wasm.makeOutput(t.shape, 'float32'));
   const a = attrs as unknown as MaskedStepAttrs;
-  const kernels = kernelsFor(wasm);
   const rates = [
     ...[a.temperature, 1 / a.scale, a.lambda],
     ...[a.weightLearningRate, a.weightMomentum, a.weightDecay],
     ...[a.maskLearningRate, a.maskMomentum, a.maskWeightDecay],
   ];
-  const parts = partsFor(wasm, size);
-  if (parts > 1) {
-    // Element by element, so each thread takes a range of the ten tensors.
-    const offsets = [dy, w, mc, s, wBuf, sBuf, ...outs].map((t) => wasm.getMemoryOffset(t.dataId));
-    runParts(
-      wasm,
-      splitRange(size, parts, 4).map(([e0, e1]) => ({
-        name: 'maskedStep',
-        args: [...offsets.map((o) => o + e0 * 4), e1 - e0, ...rates],
-      })),
-    );
-    return outs;
-  }
-  runOnHeap(wasm, [dy, w, mc, s, wBuf, sBuf], outs, (at, n) => {
-    const [dyAt, wAt, mcAt, sAt, wBufAt, sBufAt, wOut, wBufOut, sOut, sBufOut] = at;
-    kernels.maskedStep(
-      ...[dyAt, wAt, mcAt, sAt, wBufAt, sBufAt, wOut, wBufOut, sOut, sBufOut, n],
-      ...(rates as [number, number, number, number, number, number, number, number, number]),
-    );
-  });
+  // Offsets of dy, w, mc, s, wBuf, sBuf, then of the updated w, wBuf, s and sBuf.
+  runElementwise(wasm, [dy, w, mc, s, wBuf, sBuf], outs, size, (at, n) => ({
+    name: 'maskedStep',
+    args: [...at, n, ...rates],
+  }));
   return outs;
 };
 
