@@ -5,15 +5,14 @@
 //
 // With a pool of threads the images are split between this thread and helpers of ours
 // (simd/kernelThreads.ts); our loop runs only where it has as many threads as XNNPACK would.
-import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2DAttrs, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { inKernelScope, type KernelScope, need } from './kernelScope';
 import {
   CONV_OUT_CHANNELS,
   conv2dInto,
-  fusedKernelsRun,
-  kernelThreadCount,
+  fusedKernelsOnEveryThread,
   type WindowInfo,
 } from './simd/wasmSimdKernels';
 
@@ -31,10 +30,7 @@ const MIN_IN_CHANNELS = 8;
  */
 export function ownConvolutionFits(wasm: BackendWasm, inChannels: number, outChannels: number): boolean {
   return (
-    outChannels % CONV_OUT_CHANNELS === 0 &&
-    inChannels >= MIN_IN_CHANNELS &&
-    kernelThreadCount(wasm) === getThreadsCount() &&
-    fusedKernelsRun(wasm)
+    outChannels % CONV_OUT_CHANNELS === 0 && inChannels >= MIN_IN_CHANNELS && fusedKernelsOnEveryThread(wasm)
   );
 }
 

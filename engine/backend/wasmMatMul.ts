@@ -10,15 +10,8 @@
 // loop nest runs), so both routes hand it exactly that, doing any transposes explicitly.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DataId, KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { inKernelScope, need } from './kernelScope';
-import {
-  fusedKernelsRun,
-  GEMM_COLUMNS,
-  gemmInto,
-  kernelThreadCount,
-  packColumnsInto,
-} from './simd/wasmSimdKernels';
+import { fusedKernelsOnEveryThread, GEMM_COLUMNS, gemmInto, packColumnsInto } from './simd/wasmSimdKernels';
 
 /** Which operand XNNPACK packs: B as given (C = A·B), or A (C = (B^T·A^T)^T). */
 export type MatMulRoute = 'pack-b' | 'pack-a';
@@ -185,8 +178,7 @@ function ownProductFits(backend: BackendWasm, a: TensorInfo, b: TensorInfo, s: M
     b.dtype === 'float32' &&
     s.n % GEMM_COLUMNS === 0 &&
     s.m * s.k * s.n >= OWN_PRODUCT_MIN_WORK &&
-    fusedKernelsRun(backend) &&
-    kernelThreadCount(backend) === getThreadsCount()
+    fusedKernelsOnEveryThread(backend)
   );
 }
 

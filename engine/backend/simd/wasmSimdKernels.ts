@@ -239,11 +239,6 @@ function kernelsFor(backend: BackendWasm): CsKernelExports {
   return instanceFor(backend).kernels;
 }
 
-/** Whether `backend`'s kernels of ours are the build with fused multiply-adds. */
-export function fusedKernelsRun(backend: BackendWasm): boolean {
-  return instanceFor(backend).fused;
-}
-
 /**
  * Transposes x (4-byte elements) into out (allocated) when its permutation, simplified (axes merged
  * where they stay together, size-1 axes dropped), is one of those below; returns false otherwise.
@@ -323,6 +318,26 @@ export function maxPoolGradInto(
   kernelsFor(wasm).maxPoolGrad(at(x), at(dy), at(dx), ...windowGeometry(info));
 }
 
+/**
+ * The images of a window kernel's batch split between the threads of ours (images are independent):
+ * per part its image count and the byte offsets of its first image in an input of `ci` channels and
+ * an output of `co`. One part where the work (`elements` of the output) is small.
+ */
+function imageParts(
+  wasm: BackendWasm,
+  info: WindowInfo,
+  ci: number,
+  co: number,
+  elements: number,
+): { images: number; inAt: number; outAt: number }[] {
+  const parts = Math.min(info.batchSize, partsFor(wasm, elements));
+  return splitRange(info.batchSize, parts, 1).map(([b0, b1]) => ({
+    images: b1 - b0,
+    inAt: b0 * info.inHeight * info.inWidth * ci * 4,
+    outAt: b0 * info.outHeight * info.outWidth * co * 4,
+  }));
+}
+
 /** csKernels.wat's convFilterGrad takes input channels four at a time and output channels eight. */
 export const FILTER_GRAD_CHANNELS = { in: 4, out: 8 } as const;
 
@@ -353,35 +368,32 @@ export function convFilterGradInto(
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const chunkRows = Math.max(1, Math.round(FILTER_GRAD_CHUNK_PIXELS / Math.max(1, info.outWidth)));
   const geometry = windowGeometry(info, ci);
-  const parts = Math.min(info.batchSize, partsFor(wasm, tf.util.sizeFromShape(dy.shape)));
-  if (parts === 1) {
+  const parts = imageParts(wasm, info, ci, co, tf.util.sizeFromShape(dy.shape));
+  if (parts.length === 1) {
     kernelsFor(wasm).convFilterGrad(at(x), at(dy), at(dw), co, chunkRows, ...geometry);
     return;
   }
   // dw sums over the images: each thread sums its images into a dw of its own, added up here after.
-  const partial = Array.from({ length: parts - 1 }, () => wasm.makeOutput(dw.shape, 'float32'));
+  const partial = parts.slice(1).map(() => wasm.makeOutput(dw.shape, 'float32'));
   try {
-    const imageIn = info.inHeight * info.inWidth * ci * 4;
-    const imageOut = info.outHeight * info.outWidth * co * 4;
-    const ranges = splitRange(info.batchSize, parts, 1);
     runParts(
       wasm,
-      ranges.map(([b0, b1], i) => ({
+      parts.map(({ images, inAt, outAt }, i) => ({
         name: 'convFilterGrad',
         args: [
-          at(x) + b0 * imageIn,
-          at(dy) + b0 * imageOut,
+          at(x) + inAt,
+          at(dy) + outAt,
           at(i ? partial[i - 1] : dw),
           co,
           chunkRows,
-          b1 - b0,
+          images,
           ...geometry.slice(1),
         ],
       })),
     );
     // Views taken after the allocations: growing the heap replaces its buffer.
     const total = wasm.typedArrayFromHeap(dw) as Float32Array;
-    for (const p of partial.slice(0, ranges.length - 1)) {
+    for (const p of partial) {
       const part = wasm.typedArrayFromHeap(p) as Float32Array;
       for (let j = 0; j < total.length; j++) total[j] += part[j];
     }
@@ -414,23 +426,11 @@ export function conv2dInto(
   if (tf.util.sizeFromShape(zero.shape) < ci) throw new Error(`conv2d: fewer than ${ci} zeros`);
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const geometry = windowGeometry(info, ci);
-  const imageIn = info.inHeight * info.inWidth * ci * 4;
-  const imageOut = info.outHeight * info.outWidth * co * 4;
-  // Images are independent: each thread takes some of them.
-  const parts = Math.min(info.batchSize, partsFor(wasm, tf.util.sizeFromShape(y.shape)));
   runParts(
     wasm,
-    splitRange(info.batchSize, parts, 1).map(([b0, b1]) => ({
+    imageParts(wasm, info, ci, co, tf.util.sizeFromShape(y.shape)).map(({ images, inAt, outAt }) => ({
       name: 'conv2d',
-      args: [
-        at(x) + b0 * imageIn,
-        at(filter),
-        at(y) + b0 * imageOut,
-        co,
-        at(zero),
-        b1 - b0,
-        ...geometry.slice(1),
-      ],
+      args: [at(x) + inAt, at(filter), at(y) + outAt, co, at(zero), images, ...geometry.slice(1)],
     })),
   );
 }
@@ -507,9 +507,13 @@ export function kernelThreadsFor(backend: BackendWasm): KernelThreads | undefine
   return instanceFor(backend).threads;
 }
 
-/** How many threads our kernels run on for `backend`: its helper threads and the calling one. */
-export function kernelThreadCount(backend: BackendWasm): number {
-  return instanceFor(backend).threads?.count ?? 1;
+/**
+ * Whether our loops with fused multiply-adds can stand in for XNNPACK's on `backend`: the fused build
+ * runs (without FMA they lose) and on as many threads as XNNPACK's pool has.
+ */
+export function fusedKernelsOnEveryThread(backend: BackendWasm): boolean {
+  const { fused, threads } = instanceFor(backend);
+  return fused && (threads?.count ?? 1) === getThreadsCount();
 }
 
 /** The float32 input `name`, checked to have `size` elements (every input of these kernels does). */
