@@ -23,6 +23,7 @@ import {
 } from '../../engine/cs/csKernelNames';
 import { countLogits } from '../../engine/cs/countLogits';
 import { makeRng } from '../support/seededRandom';
+import { forEachConvolutionTerm, sumsOfProducts } from '../support/convolutionTerms';
 
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 1001, 4099];
 const f = Math.fround;
@@ -390,26 +391,25 @@ function filterGradReference(
   stride: number,
   pad: number,
 ): { dw: Float64Array; bound: Float64Array } {
-  const dw = new Float64Array(f * f * ci * co);
-  const bound = new Float64Array(dw.length);
-  for (let b = 0; b < n; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let kh = 0; kh < f; kh++)
-          for (let kw = 0; kw < f; kw++) {
-            const iy = oy * stride + kh - pad;
-            const ix = ox * stride + kw - pad;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-            for (let c = 0; c < ci; c++) {
-              const xv = x[((b * h + iy) * w + ix) * ci + c];
-              for (let o = 0; o < co; o++) {
-                const p = xv * dy[((b * oh + oy) * ow + ox) * co + o];
-                dw[((kh * f + kw) * ci + c) * co + o] += p;
-                bound[((kh * f + kw) * ci + c) * co + o] += Math.abs(p);
-              }
-            }
-          }
-  return { dw, bound };
+  const geometry = {
+    batch: n,
+    h,
+    w,
+    ci,
+    oh,
+    ow,
+    co,
+    fh: f,
+    fw: f,
+    sh: stride,
+    sw: stride,
+    top: pad,
+    left: pad,
+  };
+  const { sum, bound } = sumsOfProducts(f * f * ci * co, (add) =>
+    forEachConvolutionTerm(geometry, (xAt, wAt, yAt) => add(wAt, x[xAt] * dy[yAt])),
+  );
+  return { dw: sum, bound };
 }
 
 describe('wasm Conv2D filter gradient (csKernels.wat convFilterGrad)', () => {

@@ -11,6 +11,11 @@ import { selectBackend } from '../../engine/backend/selectBackend';
 import { ownConvolutionFits } from '../../engine/backend/wasmConv2d';
 import { allowFusedMultiplyAdd } from '../../engine/backend/simd/relaxedSimd';
 import { makeRng } from '../support/seededRandom';
+import {
+  forEachConvolutionTerm,
+  sumsOfProducts,
+  type ConvolutionGeometry,
+} from '../support/convolutionTerms';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -20,68 +25,38 @@ function seeded(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rand() * 2 - 1);
 }
 
+/** The convolution's geometry as test/support/convolutionTerms.ts takes it. */
+function geometryOf(info: tf.backend_util.Conv2DInfo): ConvolutionGeometry {
+  return {
+    batch: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci: info.inChannels,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    co: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
+  };
+}
+
 /** y[b, oy, ox, o] = sum of x[b, oy*s + kh - pt, ox*s + kw - pl, c] * w[kh, kw, c, o], in float64. */
-function convReference(
-  x: Float32Array,
-  w: Float32Array,
-  [n, h, wd, ci]: number[],
-  [fh, fw, , co]: number[],
-  info: tf.backend_util.Conv2DInfo,
-): { y: Float64Array; bound: Float64Array } {
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
-  const y = new Float64Array(n * oh * ow * co);
-  const bound = new Float64Array(y.length);
-  for (let b = 0; b < n; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let kh = 0; kh < fh; kh++)
-          for (let kw = 0; kw < fw; kw++) {
-            const iy = oy * sh + kh - top;
-            const ix = ox * sw + kw - left;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-            for (let c = 0; c < ci; c++) {
-              const xv = x[((b * h + iy) * wd + ix) * ci + c];
-              for (let o = 0; o < co; o++) {
-                const p = xv * w[((kh * fw + kw) * ci + c) * co + o];
-                const at = ((b * oh + oy) * ow + ox) * co + o;
-                y[at] += p;
-                bound[at] += Math.abs(p);
-              }
-            }
-          }
-  return { y, bound };
+function convReference(x: Float32Array, w: Float32Array, info: tf.backend_util.Conv2DInfo) {
+  return sumsOfProducts(tf.util.sizeFromShape(info.outShape), (add) =>
+    forEachConvolutionTerm(geometryOf(info), (xAt, wAt, yAt) => add(yAt, x[xAt] * w[wAt])),
+  );
 }
 
 /** dx[b, iy, ix, c] = sum of dy[b, oy, ox, o] * w[kh, kw, c, o] over the taps that read x there. */
-function inputGradReference(
-  dy: Float32Array,
-  w: Float32Array,
-  [n, h, wd, ci]: number[],
-  [fh, fw, , co]: number[],
-  info: tf.backend_util.Conv2DInfo,
-): { dx: Float64Array; bound: Float64Array } {
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
-  const dx = new Float64Array(n * h * wd * ci);
-  const bound = new Float64Array(dx.length);
-  for (let b = 0; b < n; b++)
-    for (let oy = 0; oy < oh; oy++)
-      for (let ox = 0; ox < ow; ox++)
-        for (let kh = 0; kh < fh; kh++)
-          for (let kw = 0; kw < fw; kw++) {
-            const iy = oy * sh + kh - top;
-            const ix = ox * sw + kw - left;
-            if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
-            for (let c = 0; c < ci; c++)
-              for (let o = 0; o < co; o++) {
-                const p = dy[((b * oh + oy) * ow + ox) * co + o] * w[((kh * fw + kw) * ci + c) * co + o];
-                const at = ((b * h + iy) * wd + ix) * ci + c;
-                dx[at] += p;
-                bound[at] += Math.abs(p);
-              }
-          }
-  return { dx, bound };
+function inputGradReference(dy: Float32Array, w: Float32Array, info: tf.backend_util.Conv2DInfo) {
+  const g = geometryOf(info);
+  return sumsOfProducts(g.batch * g.h * g.w * g.ci, (add) =>
+    forEachConvolutionTerm(g, (xAt, wAt, yAt) => add(xAt, dy[yAt] * w[wAt])),
+  );
 }
 
 /** Each float32 addition rounds by at most 2^-24 of the running sum, itself bounded by sum |p|. */
@@ -159,10 +134,10 @@ describe('wasm Conv2D through our loop (csKernels.wat conv2d)', () => {
         return [forward, gx(xt).dataSync() as Float32Array];
       });
       assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
-      const forward = convReference(x, w, xShape, wShape, info);
-      assertCloseToSum(y, forward.y, forward.bound, fh * fw * ci, 'y');
-      const backward = inputGradReference(dy, w, xShape, wShape, info);
-      assertCloseToSum(dx, backward.dx, backward.bound, fh * fw * co, 'dx');
+      const forward = convReference(x, w, info);
+      assertCloseToSum(y, forward.sum, forward.bound, fh * fw * ci, 'y');
+      const backward = inputGradReference(dy, w, info);
+      assertCloseToSum(dx, backward.sum, backward.bound, fh * fw * co, 'dx');
     });
   });
 
