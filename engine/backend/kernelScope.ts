@@ -1,5 +1,5 @@
 // A scope for kernels built from other wasm kernels (the gradient compositions of wasmGradKernels.ts,
-// the matmul routes of wasmMatMul.ts): it runs them on the backend directly, below tfjs's engine, and
+// the matmul routes of wasmMatMul.ts, our convolution in wasmConv2d.ts): it runs them on the backend directly, below tfjs's engine, and
 // frees every intermediate once the result is out, or all of them when something throws.
 // Imported for a value (not bare, which a bundler honouring sideEffects could drop): importing this
 // module registers the wasm kernels, which wasmGradKernels.ts checks for.
@@ -109,10 +109,9 @@ export class KernelScope {
 
   /** An output of `shape` (float32) that `write` fills in the heap, freed with the others. */
   fill(shape: number[], write: (wasm: BackendWasm, out: TensorInfo) => void): TensorInfo {
-    const wasm = this.backend as BackendWasm;
-    const out = wasm.makeOutput(shape, 'float32');
+    const out = this.wasm.makeOutput(shape, 'float32');
     this.made.push(out);
-    write(wasm, out);
+    write(this.wasm, out);
     return out;
   }
 
