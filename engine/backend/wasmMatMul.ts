@@ -182,6 +182,17 @@ function ownProductFits(backend: BackendWasm, a: TensorInfo, b: TensorInfo, s: M
   );
 }
 
+/**
+ * Whether every product with a [rows, cols] float32 matrix as its second operand, untransposed,
+ * goes to our gemm whatever the first (its columns suit, and one row of A is work enough): such a
+ * matrix's transpose would never be read.
+ */
+export function ownProductTakesAll(backend: BackendWasm, rows: number, cols: number): boolean {
+  return (
+    cols % GEMM_COLUMNS === 0 && rows * cols >= OWN_PRODUCT_MIN_WORK && fusedKernelsOnEveryThread(backend)
+  );
+}
+
 /** op(A)·op(B) of `outShape` by csKernels.wat's gemm: A row-major [m, k] (transposed first if need be), B packed. */
 function ownProduct(
   backend: KernelBackend,

@@ -17,8 +17,12 @@ function seeded(n: number, seed: number, spread: number): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() * 2 - 1) * spread);
 }
 
-/** Past engine/backend/simd/wasmSimdKernels.ts MIN_SPLIT_ELEMENTS (2^20), so these are split. */
-const MATRIX: [number, number] = [1024, 1032];
+/**
+ * Past engine/backend/simd/wasmSimdKernels.ts MIN_SPLIT_ELEMENTS (2^20), so these are split; the
+ * matrix's columns are not a multiple of 8, so its mask forward writes the transpose too (in bands
+ * of rows, one a thread) and not a multiple of 4 either (transpose2d's leftover columns).
+ */
+const MATRIX: [number, number] = [1024, 1030];
 const VECTOR = [1_100_003];
 
 type Outputs = Float32Array[];
@@ -122,8 +126,9 @@ describe('our kernels on two threads (simd/kernelThreads.ts)', function () {
   });
 
   it('hands a part of each of these kernels to a helper thread', () => {
-    // Two mask forwards, two masked steps, two ReLU gradients, the convolution and both gradients.
-    assert.equal(helperCalls, 9);
+    // Two mask forwards and the matrix's transpose, two masked steps, two ReLU gradients, the
+    // convolution and both gradients.
+    assert.equal(helperCalls, 10);
   });
 
   it('gives what one thread gives: element-wise kernels and the convolutions bit for bit', () => {

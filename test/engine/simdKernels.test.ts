@@ -70,9 +70,18 @@ for (const threads of [1, 2]) {
     for (const fused of [true, false]) {
       it(`mask forward: mc = scale * sigmoid(T*s) to 4 ulps, W * mc and sum(mc) from those mc (${fused ? 'fused' : 'plain'} build)`, () => {
         allowFusedMultiplyAdd(fused);
-        // Vectors of every size, and matrices: those with both sides multiples of 4 take the tiled pass,
-        // which writes (W * mc)^T too; the others the plain one.
-        const shapes = [...SIZES.map((n) => [n]), [4, 4], [8, 12], [12, 8], [784, 300], [6, 8], [8, 10]];
+        // Vectors of every size (whole groups of four vectors, and the rest one at a time), and
+        // matrices, which get (W * mc)^T too.
+        const shapes = [
+          ...SIZES.map((n) => [n]),
+          [4, 4],
+          [8, 12],
+          [12, 8],
+          [784, 300],
+          [6, 8],
+          [8, 10],
+          [5, 3],
+        ];
         // T*s spans saturation on both sides (|T*s| up to 200) and the region around 0.
         for (const [temperature, spread] of [
           [1, 8],
@@ -84,15 +93,16 @@ for (const threads of [1, 2]) {
             const s = seeded(n, n + 1, spread);
             const w = seeded(n, n + 2, 1);
             const scale = 1 / (1 / (1 + Math.exp(0.3)));
-            const tiled = shape.length === 2 && shape.every((d) => d % 4 === 0);
+            const matrix = shape.length === 2;
             const outputs = run(CS_MASK_FORWARD, { s, w }, { temperature, scale }, shape);
             const [mc, y, sum] = outputs;
             const label = `[${shape}], T ${temperature}`;
-            assert.equal(outputs.length, tiled ? 4 : 3, `${label}: outputs`);
+            assert.equal(outputs.length, matrix ? 4 : 3, `${label}: outputs`);
             for (let i = 0; i < n; i++) {
               const x = f(s[i] * f(temperature));
               const exact = scale / (1 + Math.exp(-x));
-              // Where exp(-|T*s|) is below FLT_MIN the kernel gives 0 (exactly, a denormal times scale).
+              // Where exp(-|T*s|) is below FLT_MIN the kernel gives FLT_MIN times scale (exactly, a
+              // denormal or 0 times scale).
               const tolerance = Math.max(4 * 2 ** -23 * exact, 2 ** -124);
               assert.ok(Math.abs(mc[i] - exact) <= tolerance, `${label}: mc[${i}] ${mc[i]} vs ${exact}`);
             }
@@ -101,7 +111,7 @@ for (const threads of [1, 2]) {
               Array.from(w, (wi, i) => f(wi * mc[i])),
               `${label}: y`,
             );
-            if (tiled) {
+            if (matrix) {
               const [rows, cols] = shape;
               assertSame(
                 outputs[3],
@@ -110,9 +120,9 @@ for (const threads of [1, 2]) {
               );
             }
             const exactSum = mc.reduce((a, b) => a + b, 0);
-            // Added up in float64 and rounded once; the tiled pass first adds a tile's four rows in
-            // float32, three roundings of positive values.
-            const sumTolerance = (tiled ? 4 : 1) * 2 ** -24 * exactSum;
+            // Added up in float64 and rounded once, each group of four vectors first added in float32:
+            // three roundings of positive values.
+            const sumTolerance = 4 * 2 ** -24 * exactSum;
             assert.ok(Math.abs(sum[0] - exactSum) <= sumTolerance, `${label}: sum ${sum[0]} vs ${exactSum}`);
           }
         }
@@ -130,7 +140,7 @@ for (const threads of [1, 2]) {
       );
       assert.deepEqual(Array.from(mc, Number.isNaN), [false, true, false, false, true]);
       assert.deepEqual(Array.from(y, Number.isNaN), [false, true, false, false, true]);
-      // The tiled pass, a NaN in each row of a 4 x 4 tile.
+      // A matrix's transpose, a NaN in each row of a 4 x 4 matrix.
       const tile = Float32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? NaN : i - 8));
       const [mcTile, , , yT] = run(
         CS_MASK_FORWARD,
@@ -270,7 +280,7 @@ for (const threads of [1, 2]) {
           { s: new Float32Array(n), w: new Float32Array(n) },
           { temperature: 1, scale: 1 },
         );
-        // A matrix takes the tiled pass, with its fourth output.
+        // A matrix, with its fourth output.
         if (n === 4096) {
           run(
             CS_MASK_FORWARD,

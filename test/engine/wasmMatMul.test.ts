@@ -144,7 +144,7 @@ describe('wasm matmul routes', () => {
         const [mc, effective, sum, transposed] = tf
           .engine()
           .runKernel(CS_MASK_FORWARD, { s, w }, { temperature: 1.5, scale: 1.2 }) as tf.Tensor[];
-        assert.ok(transposed, 'a [8, 12] kernel takes the tiled pass');
+        assert.ok(transposed, 'a [8, 12] kernel gets its transpose');
         // The product reads the transpose where it is alive; disposed, it transposes W * mc itself.
         // Its freed block, likely the next one of its size the heap gives out, is overwritten.
         const clobber = keepTranspose ? null : (transposed.dispose(), tf.fill([n, k], 1e6));
@@ -268,6 +268,30 @@ describe('wasm matmul through our gemm (csKernels.wat gemm)', function () {
         ),
       );
       assert.deepEqual(row, new Array(n).fill(ours ? 2 ** -24 : 0));
+      allowFusedMultiplyAdd(true);
+    });
+  }
+
+  // A [1024, 1024] kernel: every product with it as B goes to our gemm on the fused build, so its
+  // mask forward writes no transpose there; XNNPACK's route (plain build) reads one.
+  for (const fused of [true, false]) {
+    it(`${fused ? 'skips' : 'writes'} the mask forward's transpose of a kernel our gemm ${fused ? 'takes every product with' : 'does not run for (plain build)'}`, async () => {
+      allowFusedMultiplyAdd(fused);
+      await selectBackend('wasm', undefined, { wasmThreads: 1 });
+      const shape = [1024, 1024];
+      const outputs = tf.tidy(
+        () =>
+          (
+            tf
+              .engine()
+              .runKernel(
+                CS_MASK_FORWARD,
+                { s: tf.zeros(shape), w: tf.ones(shape) },
+                { temperature: 1, scale: 2 },
+              ) as tf.Tensor[]
+          ).length,
+      );
+      assert.equal(outputs, fused ? 3 : 4);
       allowFusedMultiplyAdd(true);
     });
   }

@@ -20,7 +20,7 @@ import {
 } from '../../cs/csKernelNames';
 import { registerReluGradient } from '../reluGradient';
 import { replaceKernel } from '../replaceKernel';
-import { mayHoldPackedCopy, recordTransposed } from '../wasmMatMul';
+import { mayHoldPackedCopy, ownProductTakesAll, recordTransposed } from '../wasmMatMul';
 import {
   CS_KERNELS_WASM_PLAIN,
   CS_KERNELS_WASM_PLAIN_FMA,
@@ -60,12 +60,6 @@ interface CsKernelExports {
     n: number,
     t: number,
     scale: number,
-  ): void;
-  maskForwardTiled(
-    ...args: [
-      ...[s: number, w: number, mc: number, y: number, yT: number, sum: number],
-      ...[rows: number, cols: number, yTRows: number, t: number, scale: number],
-    ]
   ): void;
   maskGrad(
     dy: number,
@@ -559,11 +553,13 @@ function runOnHeap(
 
 /**
  * mc = scale * sigmoid(T*s), W * mc and sum(mc) in one pass of ours (csKernels.wat maskForward, with
- * a sigmoid as fast as XNNPACK's: on LeNet-300-100's first kernel 0.33 ms against 0.42 for T*s,
- * XNNPACK's Sigmoid and a third pass). A matrix whose sides are multiples of 4 (a dense layer's
- * kernel) goes through maskForwardTiled instead, which writes (W * mc)^T as a fourth output in the
- * same pass and records it for the matmul (wasmMatMul.ts), whose forward product reads W * mc
- * transposed: 0.37 ms there, against 0.33 plus a 0.12 ms transpose.
+ * a sigmoid faster than XNNPACK's: on LeNet-300-100's first kernel 0.25 ms against 0.42 for T*s,
+ * XNNPACK's Sigmoid and a third pass). A matrix (a dense layer's kernel) also gets (W * mc)^T as a
+ * fourth output, recorded for the matmul (wasmMatMul.ts): a layer's forward product reads W * mc
+ * transposed. The transpose is a pass of its own, right after, while W * mc is still in cache (in a
+ * LeNet step 0.26 + 0.14 ms, against 0.47 for one pass writing both, whose tiles of four rows
+ * left V8 too few registers). Not where our own product will take every product with this
+ * matrix: it reads W * mc itself.
  */
 const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const wasm = backend as BackendWasm;
@@ -571,70 +567,53 @@ const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const size = tf.util.sizeFromShape(s.shape);
   const w = input(inputs, 'w', CS_MASK_FORWARD, size);
   const { temperature, scale } = attrs as unknown as MaskForwardAttrs;
-  const kernels = kernelsFor(wasm);
   const mc = wasm.makeOutput(s.shape, 'float32');
   const y = wasm.makeOutput(w.shape, 'float32');
   const sum = wasm.makeOutput([], 'float32');
   const at = (t: TensorInfo) => wasm.getMemoryOffset(t.dataId);
   const [rows, cols] = s.shape;
-  const tiled = s.shape.length === 2 && rows % 4 === 0 && cols % 4 === 0 && size > 0;
-  const yT = tiled ? wasm.makeOutput([cols, rows], 'float32') : undefined;
+  const transposed = s.shape.length === 2 && size > 0 && !ownProductTakesAll(wasm, rows, cols);
   const parts = partsFor(wasm, size);
   if (parts > 1) {
     // Each thread sums its part into a slot of its own; the slots are added here, in float64.
     const sums = wasm.makeOutput([parts], 'float32');
     const [sAt, wAt, mcAt, yAt, sumsAt] = [s, w, mc, y, sums].map(at);
-    const calls: KernelCall[] = yT
-      ? splitRange(rows, parts, 4).map(([r0, r1], i) => {
-          const o = r0 * cols * 4;
-          const rowArgs = [r1 - r0, cols, rows, temperature, scale];
-          return {
-            name: 'maskForwardTiled',
-            args: [sAt + o, wAt + o, mcAt + o, yAt + o, at(yT) + r0 * 4, sumsAt + 4 * i, ...rowArgs],
-          };
-        })
-      : splitRange(size, parts, 4).map(([e0, e1], i) => {
-          const o = e0 * 4;
-          return {
-            name: 'maskForward',
-            args: [sAt + o, wAt + o, mcAt + o, yAt + o, sumsAt + 4 * i, e1 - e0, temperature, scale],
-          };
-        });
+    const calls: KernelCall[] = splitRange(size, parts, 4).map(([e0, e1], i) => {
+      const o = e0 * 4;
+      return {
+        name: 'maskForward',
+        args: [sAt + o, wAt + o, mcAt + o, yAt + o, sumsAt + 4 * i, e1 - e0, temperature, scale],
+      };
+    });
     runParts(wasm, calls);
     const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
     view(sum)[0] = view(sums)
       .subarray(0, calls.length)
       .reduce((a, b) => a + b, 0);
     wasm.disposeData(sums.dataId);
-  } else if (yT) {
-    kernels.maskForwardTiled(
-      at(s),
-      at(w),
-      at(mc),
-      at(y),
-      at(yT),
-      at(sum),
-      rows,
-      cols,
-      rows,
-      temperature,
-      scale,
-    );
   } else {
     runOnHeap(wasm, [s, w], [mc, y], ([sAt, wAt, mcAt, yAt], n) =>
-      kernels.maskForward(sAt, wAt, mcAt, yAt, at(sum), n, temperature, scale),
+      kernelsFor(wasm).maskForward(sAt, wAt, mcAt, yAt, at(sum), n, temperature, scale),
     );
+    if (size < 4) {
+      // The padded copy's sum counted the padding (uninitialised heap) too.
+      const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
+      view(sum)[0] = view(mc).reduce((a, b) => a + b, 0);
+    }
   }
-  if (yT) {
-    recordTransposed(y.dataId, yT);
-    return [mc, y, sum, yT];
-  }
-  if (size < 4) {
-    // The padded copy's sum counted the padding (uninitialised heap) too.
-    const view = (t: TensorInfo) => wasm.typedArrayFromHeap(t) as Float32Array;
-    view(sum)[0] = view(mc).reduce((a, b) => a + b, 0);
-  }
-  return [mc, y, sum];
+  if (!transposed) return [mc, y, sum];
+  const yT = wasm.makeOutput([cols, rows], 'float32');
+  const [yAt, yTAt] = [y, yT].map(at);
+  // Bands of rows, one per thread: each writes its own columns of yT.
+  runParts(
+    wasm,
+    splitRange(rows, parts, 1).map(([r0, r1]) => ({
+      name: 'transpose2d',
+      args: [yAt + r0 * cols * 4, yTAt + r0 * 4, r1 - r0, cols, cols, rows],
+    })),
+  );
+  recordTransposed(y.dataId, yT);
+  return [mc, y, sum, yT];
 };
 
 /**
