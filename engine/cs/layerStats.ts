@@ -134,10 +134,12 @@ function softMaskSums(mm: MaskedModel, temperature: number): number[] {
   const sums = tf.tidy(() =>
     tf.stack(
       mm.masked.map((k) => {
-        // scale 1: the plain sigmoid; the masked weight output (W = s here) is not used.
+        // scale 1: the plain sigmoid; the masked weight output (W = s here) is not used. Flat, so
+        // that a dense kernel's logits do not get the transpose a forward pass would read.
+        const s = tf.reshape(k.logits, [-1]);
         const [, , sum] = tf
           .engine()
-          .runKernel(CS_MASK_FORWARD, { s: k.logits, w: k.logits }, { temperature, scale: 1 }) as tf.Tensor[];
+          .runKernel(CS_MASK_FORWARD, { s, w: s }, { temperature, scale: 1 }) as tf.Tensor[];
         return sum;
       }),
     ),
