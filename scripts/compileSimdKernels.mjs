@@ -1,7 +1,8 @@
 // Compiles engine/backend/simd/csKernels.wat into engine/backend/simd/csKernelsWasm.ts: builds importing
 // a plain memory (tfjs-backend-wasm's single-threaded build) and a shared memory (its threaded build),
-// each also with the convolutions' and the sigmoid's multiply-adds fused (relaxed SIMD's f32x4.relaxed_madd, for engines
-// that have it) and the sigmoid's lane select made relaxed_laneselect, all as base64. `--check` writes nothing and exits 1 if the file is not current.
+// each also with the convolutions' and the sigmoid's multiply-adds fused (relaxed SIMD's
+// f32x4.relaxed_madd, for engines that have it) and the sigmoid's lane select made
+// relaxed_laneselect, all as base64. `--check` writes nothing and exits 1 if the file is not current.
 //   node scripts/compileSimdKernels.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -55,7 +56,7 @@ function fused(source) {
       return rewrite(...match);
     });
     if (count !== expected) {
-      throw new Error(`${watPath}: expected ${expected} multiply-adds in ${name}, found ${count}`);
+      throw new Error(`${watPath}: expected ${expected} matches of ${pattern} in ${name}, found ${count}`);
     }
     out = out.slice(0, start) + body + out.slice(end);
   }

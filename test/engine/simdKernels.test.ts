@@ -101,8 +101,8 @@ for (const threads of [1, 2]) {
             for (let i = 0; i < n; i++) {
               const x = f(s[i] * f(temperature));
               const exact = scale / (1 + Math.exp(-x));
-              // Where exp(-|T*s|) is below FLT_MIN the kernel gives FLT_MIN times scale (exactly, a
-              // denormal or 0 times scale).
+              // Where exp(-|T*s|) is below FLT_MIN the kernel gives FLT_MIN times scale (it clamps
+              // |T*s|), where the exact mask is a denormal or 0 times scale.
               const tolerance = Math.max(4 * 2 ** -23 * exact, 2 ** -124);
               assert.ok(Math.abs(mc[i] - exact) <= tolerance, `${label}: mc[${i}] ${mc[i]} vs ${exact}`);
             }

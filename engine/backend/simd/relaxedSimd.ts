@@ -2,10 +2,11 @@
 // instead of two, and one instruction instead of a multiply and an add. Conv-2's filter gradient
 // (csKernels.wat convFilterGrad, nothing but such multiply-adds) took 198 ms instead of 274 with it for
 // the 64 -> 64 layer on a 2-core Xeon; the fused build also fuses our convolution, our matrix product
-// and the mask forward's sigmoid (scripts/compileSimdKernels.mjs lists them). Relaxed SIMD is standard WebAssembly, on by default from V8
-// 11.4 (Node 22); Node 20's V8 has it behind --experimental-wasm-relaxed-simd, a flag that only decides
-// whether modules using it validate. So it is turned on, once, if the fused build does not compile
-// without it, and the plain build is used wherever the fused one still does not compile.
+// and the mask forward's sigmoid (scripts/compileSimdKernels.mjs lists them). Relaxed SIMD is
+// standard WebAssembly, on by default from V8 11.4 (Node 22); Node 20's V8 has it behind
+// --experimental-wasm-relaxed-simd, a flag that only decides whether modules using it validate. So it
+// is turned on, once, if the fused build does not compile without it, and the plain build is used
+// wherever the fused one still does not compile.
 import v8 from 'node:v8';
 
 const FLAG = '--experimental-wasm-relaxed-simd';

@@ -553,12 +553,12 @@ function runOnHeap(
 
 /**
  * mc = scale * sigmoid(T*s), W * mc and sum(mc) in one pass of ours (csKernels.wat maskForward, with
- * a sigmoid faster than XNNPACK's: on LeNet-300-100's first kernel 0.25 ms against 0.42 for T*s,
+ * a sigmoid faster than XNNPACK's: on LeNet-300-100's first kernel 0.20 ms against 0.42 for T*s,
  * XNNPACK's Sigmoid and a third pass). A matrix (a dense layer's kernel) also gets (W * mc)^T as a
  * fourth output, recorded for the matmul (wasmMatMul.ts): a layer's forward product reads W * mc
  * transposed. The transpose is a pass of its own, right after, while W * mc is still in cache (in a
- * LeNet step 0.26 + 0.14 ms, against 0.47 for one pass writing both, whose tiles of four rows
- * left V8 too few registers). Not where our own product will take every product with this
+ * LeNet step about 0.21 + 0.14 ms, against 0.55 for the one pass that wrote both, whose tiles of
+ * four rows left V8 too few registers). Not where our own product will take every product with this
  * matrix: it reads W * mc itself.
  */
 const maskForward: KernelFunc = ({ inputs, backend, attrs }) => {
